@@ -1,0 +1,47 @@
+// The `smart-tank` command: the one place that owns process exit codes for the CLI.
+
+import { configCheckCommand } from './config-check.js';
+import { processIo, type CliIo } from './io.js';
+import { SIM_USAGE, simCommand, UsageError } from './sim.js';
+import { ConfigError } from '../config/load.js';
+
+const USAGE = `usage: smart-tank <command> [options]
+
+commands:
+  run --config FILE        run the gateway daemon
+  config check FILE        validate a config file (exit 1 with one line per problem)
+  sim [options]            simulate days of operation (smart-tank sim --help)`;
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run': {
+        const { runCommand } = await import('./run.js');
+        return await runCommand(rest, io);
+      }
+      case 'config':
+        if (rest[0] === 'check') return await configCheckCommand(rest.slice(1), io);
+        break;
+      case 'sim':
+        return await simCommand(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+    }
+    io.err(`unknown command: ${argv.join(' ')}\n${USAGE}`);
+    return 2;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(err.message);
+      return 1;
+    }
+    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`${(err as Error).message}\n${command === 'sim' ? SIM_USAGE : USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+}

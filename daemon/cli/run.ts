@@ -1,0 +1,73 @@
+// `smart-tank run --config FILE`: the thin launcher. Loads and validates the config, builds the gateway
+// from its parts, owns the signals and the exit code. No other module calls process.exit or process.on.
+
+import { parseArgs } from 'node:util';
+import { loadConfigFile } from '../config/load.js';
+import { SystemClock } from '../clock.js';
+import { buildHardware } from '../hardware.js';
+import { createLogger } from '../log.js';
+import { Gateway } from '../runtime/gateway.js';
+import { createNotifier } from '../systemd/notify.js';
+import { HostHealthReader } from '../../drivers/system/health.js';
+import { DEFAULT_CONFIG_FILE, type CliIo } from './io.js';
+
+export async function runCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string', default: DEFAULT_CONFIG_FILE } },
+    strict: true,
+  });
+  const config = await loadConfigFile(values.config);
+  const log = createLogger({ level: config.log.level });
+  const clock = new SystemClock(config.clock.sync);
+  const notifier = await createNotifier(process.env, log.child('systemd'));
+  const hardware = await buildHardware(config, clock, log.child('hw'));
+
+  let exitCode = 0;
+  let shuttingDown: Promise<void> | undefined;
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => (stopped = resolve));
+  const shutdown = (reason: string, code: number) => {
+    exitCode = Math.max(exitCode, code);
+    shuttingDown ??= gateway.stop(reason).finally(stopped);
+    return shuttingDown;
+  };
+
+  const gateway = new Gateway({
+    config,
+    clock,
+    log,
+    notifier,
+    hardware: hardware.tanks,
+    hostHealth: new HostHealthReader(),
+    onFatal: (err) => {
+      log.error('fatal error: driving outputs safe and exiting', { error: err });
+      void shutdown(`fatal: ${err.message}`, 1);
+    },
+  });
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    log.info('signal received', { signal });
+    void shutdown(signal, 0);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  // Outputs safe, then a non-zero exit: systemd restarts us; never run on in an unknown state.
+  const onCrash = (err: unknown) => {
+    log.error('unexpected error: driving outputs safe and exiting', { error: err as Error });
+    void shutdown('crash', 1).finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+
+  try {
+    await gateway.start();
+  } catch (err) {
+    log.error('start failed: outputs driven safe', { error: err as Error });
+    await shutdown('start failed', 1);
+    io.err(`smart-tank: ${(err as Error).message}`);
+    return 1;
+  }
+  await done;
+  return exitCode;
+}

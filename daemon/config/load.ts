@@ -1,0 +1,240 @@
+// Loads the YAML config, validates it against the schema and the cross-field rules, and reports every
+// problem at once as `path: message` with the exact key path.
+
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { tankShape } from '../level/geometry.js';
+import { configSchema, type Config, type TankConfig } from './schema.js';
+
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(`${source}: ${problems.length} problem(s) in config:\n` + problems.map(formatProblem).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.path || '(root)'}: ${p.message}`;
+}
+
+export async function loadConfigFile(file: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '', message: `cannot read file (${(err as Error).message})` }]);
+  }
+  return parseConfig(text, file);
+}
+
+export function parseConfig(yamlText: string, source = 'config'): Config {
+  const doc = parseDocument(yamlText, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => ({
+        path: '',
+        message: `YAML syntax error at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`,
+      })),
+    );
+  }
+  return validateConfig(doc.toJS() ?? {}, source);
+}
+
+export function validateConfig(input: unknown, source = 'config'): Config {
+  const result = configSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(source, result.error.issues.flatMap(issueToProblems));
+  const problems = crossChecks(result.data);
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return result.data;
+}
+
+function issueToProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
+  const path = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown key' }));
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) return [{ path, message: 'is required' }];
+  return [{ path, message: issue.message }];
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out;
+}
+
+/** Rules that span several keys; each names the key that should change. */
+function crossChecks(config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: (string | number)[], message: string) =>
+    problems.push({ path: formatPath(path), message });
+
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: config.gateway.timezone });
+  } catch {
+    add(
+      ['gateway', 'timezone'],
+      `unknown time zone "${config.gateway.timezone}" (use an IANA name like Europe/Paris)`,
+    );
+  }
+  if (config.mqtt.broker === 'external' && !config.mqtt.url) {
+    add(['mqtt', 'url'], 'is required when mqtt.broker is external');
+  }
+
+  const pinOwners = new Map<number, string>();
+  const claimPin = (pin: number, path: (string | number)[]) => {
+    const where = formatPath(path);
+    const owner = pinOwners.get(pin);
+    if (owner) add(path, `GPIO ${pin} is already used by ${owner}`);
+    else pinOwners.set(pin, where);
+  };
+
+  const tankIds = new Set<string>();
+  config.tanks.forEach((tank, t) => {
+    const at = (...rest: (string | number)[]) => ['tanks', t, ...rest];
+    if (tankIds.has(tank.id)) add(at('id'), `duplicate tank id "${tank.id}"`);
+    tankIds.add(tank.id);
+    checkTank(tank, at, add);
+
+    tank.valves.forEach((v, i) => claimPin(v.pin, at('valves', i, 'pin')));
+    if (tank.pump) claimPin(tank.pump.pin, at('pump', 'pin'));
+    if (tank.probes?.excitationPin !== undefined)
+      claimPin(tank.probes.excitationPin, at('probes', 'excitationPin'));
+    tank.probes?.electrodes.forEach((e, i) => claimPin(e.pin, at('probes', 'electrodes', i, 'pin')));
+  });
+  return problems;
+}
+
+type Add = (path: (string | number)[], message: string) => void;
+
+function checkTank(
+  tank: TankConfig,
+  at: (...rest: (string | number)[]) => (string | number)[],
+  add: Add,
+): void {
+  const c = tank.control;
+  if (c.lowPct >= c.highPct) add(at('control', 'lowPct'), `must be less than control.highPct (${c.highPct})`);
+  if (c.criticalPct > c.lowPct)
+    add(at('control', 'criticalPct'), `must not exceed control.lowPct (${c.lowPct})`);
+  if (c.highPct >= 100)
+    add(at('control', 'highPct'), 'must be below 100 (the brim): leave room to stop the fill');
+  if (c.windowTopUpBelowPct !== undefined && c.windowTopUpBelowPct >= c.highPct) {
+    add(at('control', 'windowTopUpBelowPct'), `must be less than control.highPct (${c.highPct})`);
+  }
+  c.refillWindows.forEach((w, i) => {
+    if (w.from === w.to) add(at('control', 'refillWindows', i, 'to'), 'must differ from "from"');
+  });
+
+  if (tank.geometry.shape === 'calibration-table') {
+    tank.geometry.points.forEach((p, i, pts) => {
+      const prev = pts[i - 1];
+      if (!prev) return;
+      if (p.heightMm <= prev.heightMm)
+        add(at('geometry', 'points', i, 'heightMm'), 'heights must increase strictly');
+      if (p.litres <= prev.litres)
+        add(at('geometry', 'points', i, 'litres'), 'litres must increase strictly');
+    });
+    if (problemsIn(tank.geometry.points)) return; // a bad table has no meaningful brim for the checks below
+  }
+  const shape = tankShape(tank.geometry);
+  const brim = shape.brimMm;
+  const heightOfPct = (pct: number) => shape.heightAt((pct / 100) * shape.capacityLitres);
+
+  if (tank.outletHeightMm >= brim) add(at('outletHeightMm'), `must be below the brim (${brim} mm)`);
+
+  const us = tank.level.ultrasonic;
+  if (us.mountHeightMm < brim) {
+    add(
+      at('level', 'ultrasonic', 'mountHeightMm'),
+      `must be at least the tank height (${round(brim)} mm): the sensor sits above the brim`,
+    );
+  } else if (us.mountHeightMm - brim < us.minRangeMm) {
+    add(
+      at('level', 'ultrasonic', 'mountHeightMm'),
+      `water at the brim would be ${round(us.mountHeightMm - brim)} mm from the sensor, inside its dead zone ` +
+        `(minRangeMm ${us.minRangeMm}): mount the sensor higher`,
+    );
+  }
+  if (us.mountHeightMm > us.maxRangeMm) {
+    add(
+      at('level', 'ultrasonic', 'maxRangeMm'),
+      `the tank floor (${us.mountHeightMm} mm) is beyond the sensor's range`,
+    );
+  }
+  if (us.minRangeMm >= us.maxRangeMm)
+    add(at('level', 'ultrasonic', 'minRangeMm'), 'must be less than maxRangeMm');
+
+  const f = tank.level.filter;
+  if (f.medianWindow % 2 === 0) add(at('level', 'filter', 'medianWindow'), 'must be odd');
+  if (f.staleAfterS * 1000 < 2 * us.sampleIntervalMs) {
+    add(
+      at('level', 'filter', 'staleAfterS'),
+      `must cover at least two samples (${(2 * us.sampleIntervalMs) / 1000} s)`,
+    );
+  }
+
+  const ids = new Set<string>();
+  tank.valves.forEach((v, i) => {
+    if (ids.has(v.id)) add(at('valves', i, 'id'), `duplicate valve id "${v.id}"`);
+    ids.add(v.id);
+  });
+
+  if (tank.pump && tank.pump.stopBelowPct >= tank.pump.restartAbovePct) {
+    add(at('pump', 'restartAbovePct'), `must be above pump.stopBelowPct (${tank.pump.stopBelowPct})`);
+  }
+  if (tank.pump && heightOfPct(tank.pump.stopBelowPct) <= tank.outletHeightMm) {
+    add(at('pump', 'stopBelowPct'), `must leave water above the outlet (${tank.outletHeightMm} mm)`);
+  }
+
+  const electrodes = tank.probes?.electrodes ?? [];
+  const probeIds = new Set<string>();
+  electrodes.forEach((e, i) => {
+    const path = at('probes', 'electrodes', i);
+    if (probeIds.has(e.id)) add([...path, 'id'], `duplicate electrode id "${e.id}"`);
+    probeIds.add(e.id);
+    if (e.heightMm >= brim) add([...path, 'heightMm'], `must be inside the tank (below ${round(brim)} mm)`);
+    if (e.role === 'high-high' && e.heightMm <= heightOfPct(c.highPct)) {
+      add(
+        [...path, 'heightMm'],
+        `a high-high electrode must sit above the control.highPct level (${round(heightOfPct(c.highPct))} mm)`,
+      );
+    }
+    if (e.role === 'dry-run' && e.heightMm <= tank.outletHeightMm) {
+      add(
+        [...path, 'heightMm'],
+        `a dry-run electrode must sit above the outlet (outletHeightMm ${tank.outletHeightMm})`,
+      );
+    }
+  });
+  for (const role of ['dry-run', 'high-high'] as const) {
+    if (electrodes.filter((e) => e.role === role).length > 1)
+      add(at('probes', 'electrodes'), `at most one ${role} electrode`);
+  }
+
+  if (tank.sim.airTemperatureC.min > tank.sim.airTemperatureC.max) {
+    add(at('sim', 'airTemperatureC', 'min'), 'must not exceed max');
+  }
+}
+
+function problemsIn(points: readonly { heightMm: number; litres: number }[]): boolean {
+  return points.some(
+    (p, i) => i > 0 && (p.heightMm <= points[i - 1]!.heightMm || p.litres <= points[i - 1]!.litres),
+  );
+}
+
+function round(x: number): number {
+  return Math.round(x);
+}

@@ -1,0 +1,228 @@
+// Level estimator: raw ultrasonic distances and probe states in, a level with its quality out.
+//
+//   distance -> range/dead-zone check -> temperature compensation -> water height -> spike gate
+//     -> median -> fast smoothing (control) and slow smoothing (display) -> litres and percent
+//   probes -> debounce -> cross-check against the level
+//
+// Every reading carries its quality; anything but ok/noisy makes the controller go to its safe state.
+
+import type { ProbesConfig, TankConfig } from '../config/schema.js';
+import { compensateDistanceMm } from './sound.js';
+import { Debounced, median, RatioWindow, smooth, SpikeGate, Window } from './filters.js';
+import { percentOf, tankShape, type TankShape } from './geometry.js';
+
+export type DistanceReading = { ok: true; distanceMm: number } | { ok: false; error: string };
+
+export interface LevelSample {
+  /** Monotonic time of the sample. */
+  atMs: number;
+  distance: DistanceReading;
+  airTemperatureC?: number;
+  /** Raw electrode states (wet = true) by electrode id, when the probes were sampled this time. */
+  probesWet?: Readonly<Record<string, boolean>>;
+}
+
+export type LevelQuality = 'starting' | 'ok' | 'noisy' | 'stale' | 'disagree';
+
+/** Probes say more water than the ultrasonic (overfill risk), or less (the ultrasonic may read high). */
+export type Disagreement = { electrode: string; kind: 'probe-wetter' | 'probe-drier' };
+
+export interface LevelReading {
+  quality: LevelQuality;
+  /** Why the quality is not ok, in words for the farmer. */
+  problem?: string;
+  /** Control path (fast): undefined until the first accepted sample. */
+  heightMm?: number;
+  litres?: number;
+  levelPct?: number;
+  /** Display path (smooth). */
+  displayPct?: number;
+  displayLitres?: number;
+  /** Monotonic time of the last accepted sample. */
+  lastGoodAtMs?: number;
+  rejectRatio: number;
+  /** Debounced electrode states by id. */
+  probes: Readonly<Record<string, boolean>>;
+  highHighWet: boolean;
+  dryRunDry: boolean;
+  disagreement?: Disagreement;
+}
+
+const REJECT_WINDOW_S = 60;
+/** Disagreement must persist this many samples (ripple while a fill lands on an electrode). */
+const DISAGREE_CONFIRM_SAMPLES = 5;
+
+export class LevelEstimator {
+  private readonly shape: TankShape;
+  private readonly heights: Window;
+  private readonly gate: SpikeGate;
+  private readonly rejects: RatioWindow;
+  private readonly probeStates = new Map<string, Debounced>();
+  private readonly startedAtMs: number;
+  /** Median of the accepted window: the spike gate's reference. */
+  private medianMm: number | undefined;
+  private fastMm: number | undefined;
+  private displayMm: number | undefined;
+  private lastGoodAtMs: number | undefined;
+  private lastSmoothedAtMs: number | undefined;
+  private lastProblem: string | undefined;
+  private disagreeCount = 0;
+  private readonly electrodes: { id: string; heightMm: number; pct: number; role: string }[];
+
+  constructor(
+    private readonly tank: TankConfig,
+    startedAtMs: number,
+  ) {
+    this.shape = tankShape(tank.geometry);
+    const f = tank.level.filter;
+    this.heights = new Window(f.medianWindow);
+    this.gate = new SpikeGate(f.spikeRejectMm, f.spikeConfirmSamples);
+    this.rejects = new RatioWindow(
+      Math.max(5, Math.round((REJECT_WINDOW_S * 1000) / tank.level.ultrasonic.sampleIntervalMs)),
+    );
+    this.startedAtMs = startedAtMs;
+    this.electrodes = (tank.probes?.electrodes ?? []).map((e) => ({
+      id: e.id,
+      heightMm: e.heightMm,
+      role: e.role,
+      pct: percentOf(this.shape, this.shape.litresAt(e.heightMm)),
+    }));
+    for (const e of this.electrodes)
+      this.probeStates.set(e.id, new Debounced(tank.probes?.debounceSamples ?? 1));
+  }
+
+  get tankShape(): TankShape {
+    return this.shape;
+  }
+
+  update(sample: LevelSample): LevelReading {
+    this.acceptDistance(sample);
+    if (sample.probesWet) this.acceptProbes(sample.probesWet, this.tank.probes);
+    return this.reading(sample.atMs);
+  }
+
+  private acceptDistance(sample: LevelSample): void {
+    const us = this.tank.level.ultrasonic;
+    const d = sample.distance;
+    if (!d.ok) {
+      this.lastProblem = `level sensor: ${d.error}`;
+      return; // a missing sample is neither good nor a reject: staleness covers it
+    }
+    if (!Number.isFinite(d.distanceMm) || d.distanceMm < us.minRangeMm || d.distanceMm > us.maxRangeMm) {
+      this.rejects.push(true);
+      this.lastProblem =
+        Number.isFinite(d.distanceMm) && d.distanceMm < us.minRangeMm
+          ? `level sensor reads ${Math.round(d.distanceMm)} mm, inside its dead zone (< ${us.minRangeMm} mm)`
+          : `level sensor reads out of range (${d.distanceMm} mm)`;
+      return;
+    }
+    const distanceMm =
+      !us.compensatesTemperature && sample.airTemperatureC !== undefined
+        ? compensateDistanceMm(d.distanceMm, us.assumedAirTemperatureC, sample.airTemperatureC)
+        : d.distanceMm;
+    const heightMm = us.mountHeightMm - distanceMm;
+
+    if (!this.gate.accept(this.medianMm, heightMm)) {
+      this.rejects.push(true);
+      return;
+    }
+    this.rejects.push(false);
+    this.heights.push(heightMm);
+    const filtered = median(this.heights.items);
+    this.medianMm = filtered;
+    const dt = this.lastSmoothedAtMs === undefined ? 0 : sample.atMs - this.lastSmoothedAtMs;
+    const f = this.tank.level.filter;
+    this.fastMm = smooth(this.fastMm, filtered, dt, f.controlTimeConstantS);
+    this.displayMm = smooth(this.displayMm, filtered, dt, f.displayTimeConstantS);
+    this.lastSmoothedAtMs = sample.atMs;
+    this.lastGoodAtMs = sample.atMs;
+  }
+
+  private acceptProbes(wet: Readonly<Record<string, boolean>>, config: ProbesConfig | undefined): void {
+    if (!config) return;
+    for (const [id, state] of this.probeStates) {
+      const raw = wet[id];
+      if (raw !== undefined) state.push(raw);
+    }
+  }
+
+  private reading(nowMs: number): LevelReading {
+    const f = this.tank.level.filter;
+    const probes: Record<string, boolean> = {};
+    let highHighWet = false;
+    let dryRunDry = false;
+    for (const e of this.electrodes) {
+      const wet = this.probeStates.get(e.id)!.value;
+      if (wet === undefined) continue;
+      probes[e.id] = wet;
+      if (e.role === 'high-high' && wet) highHighWet = true;
+      if (e.role === 'dry-run' && !wet) dryRunDry = true;
+    }
+    // Built once and filled in: this runs every sample, and the simulator runs it millions of times.
+    const reading: LevelReading = {
+      quality: 'ok',
+      rejectRatio: this.rejects.ratio,
+      probes,
+      highHighWet,
+      dryRunDry,
+    };
+
+    if (this.lastGoodAtMs === undefined || this.fastMm === undefined || this.displayMm === undefined) {
+      const waited = nowMs - this.startedAtMs;
+      if (waited <= f.staleAfterS * 1000) {
+        reading.quality = 'starting';
+        reading.problem = 'waiting for the first level reading';
+      } else {
+        reading.quality = 'stale';
+        reading.problem = this.lastProblem ?? 'no level reading yet';
+      }
+      return reading;
+    }
+
+    const litres = this.shape.litresAt(this.fastMm);
+    const displayLitres = this.shape.litresAt(this.displayMm);
+    reading.heightMm = this.fastMm;
+    reading.litres = litres;
+    reading.levelPct = percentOf(this.shape, litres);
+    reading.displayLitres = displayLitres;
+    reading.displayPct = percentOf(this.shape, displayLitres);
+    reading.lastGoodAtMs = this.lastGoodAtMs;
+
+    if (nowMs - this.lastGoodAtMs > f.staleAfterS * 1000) {
+      const ageS = Math.round((nowMs - this.lastGoodAtMs) / 1000);
+      reading.quality = 'stale';
+      reading.problem = `no good level reading for ${ageS} s (${this.lastProblem ?? 'no data'})`;
+      return reading;
+    }
+
+    const disagreement = this.crossCheck(reading.levelPct, probes);
+    if (disagreement) {
+      const e = this.electrodes.find((x) => x.id === disagreement.electrode)!;
+      const said = disagreement.kind === 'probe-wetter' ? 'wet' : 'dry';
+      reading.quality = 'disagree';
+      reading.disagreement = disagreement;
+      reading.problem = `probe "${e.id}" at ${Math.round(e.pct)}% is ${said} but the level sensor reads ${Math.round(reading.levelPct)}%`;
+    } else if (this.rejects.full && this.rejects.ratio > f.noisyRejectRatio) {
+      reading.quality = 'noisy';
+      reading.problem = `level sensor noisy: ${Math.round(this.rejects.ratio * 100)}% of readings rejected`;
+    }
+    return reading;
+  }
+
+  private crossCheck(levelPct: number, probes: Record<string, boolean>): Disagreement | undefined {
+    const tolerance = this.tank.control.disagreeTolerancePct;
+    let found: Disagreement | undefined;
+    for (const e of this.electrodes) {
+      const wet = probes[e.id];
+      if (wet === undefined) continue;
+      // A wet probe above the level is the dangerous direction (overfill): report it first.
+      if (wet && levelPct < e.pct - tolerance) {
+        found = { electrode: e.id, kind: 'probe-wetter' };
+        break;
+      }
+      if (!wet && levelPct > e.pct + tolerance) found ??= { electrode: e.id, kind: 'probe-drier' };
+    }
+    this.disagreeCount = found ? this.disagreeCount + 1 : 0;
+    return this.disagreeCount >= DISAGREE_CONFIRM_SAMPLES ? found : undefined;
+  }
+}

@@ -1,0 +1,316 @@
+// The gateway: builds nothing itself (the launcher hands in config, clock, hardware, notifier), starts its
+// parts in order and stops them in reverse, each in its own try/catch so one failing part never leaves an
+// output live.
+//
+// Start: tanks (devices open, outputs safe) -> restore state -> broker and MQTT -> first tick -> loop,
+//        READY=1. Stop: STOPPING=1 -> loop halted -> outputs safe -> clean snapshot -> MQTT "offline" ->
+//        broker -> devices closed.
+
+import { readFile } from 'node:fs/promises';
+import type { Config } from '../config/schema.js';
+import { LocalTime, type Clock } from '../clock.js';
+import { raiseTimedAlarm } from '../control/controller.js';
+import type { TankCommand } from '../control/commands.js';
+import type { ControlEvent } from '../control/types.js';
+import type { Logger } from '../log.js';
+import type { Notifier } from '../systemd/notify.js';
+import { EmbeddedBroker } from '../telemetry/embedded-broker.js';
+import { MqttLink } from '../telemetry/mqtt-link.js';
+import { TankTelemetry, systemPayload, type Publisher } from '../telemetry/telemetry.js';
+import { topicsFor, type Topics } from '../telemetry/topics.js';
+import type { HostHealth } from '../../drivers/system/health.js';
+import type { TankHardware } from '../../drivers/types.js';
+import { StateStore } from './state-store.js';
+import { TankRuntime } from './tank-runtime.js';
+
+export interface GatewayDeps {
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  notifier: Notifier;
+  hardware: Record<string, TankHardware>;
+  hostHealth: { read(): Promise<HostHealth> };
+  /** Called when the gateway cannot go on (an output cannot be driven); the launcher exits non-zero. */
+  onFatal: (err: Error) => void;
+}
+
+const UNCLEAN_RESTART_ALARM_MS = 15 * 60_000;
+
+export class Gateway {
+  readonly topics: Topics;
+  private readonly tanks: TankRuntime[];
+  private readonly telemetry = new Map<string, TankTelemetry>();
+  private readonly store: StateStore;
+  private broker: EmbeddedBroker | undefined;
+  private mqtt: MqttLink | undefined;
+  private loopTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private currentTick: Promise<void> = Promise.resolve();
+  private starting: Promise<void> | undefined;
+  private stopRequested = false;
+  private stopped = false;
+  private lastWatchdogMs = -Infinity;
+  private lastStatus = '';
+  private readonly startedAtMs: number;
+  brokerPort: number | undefined;
+
+  constructor(private readonly deps: GatewayDeps) {
+    const { config, clock, log } = deps;
+    this.topics = topicsFor(config.mqtt.topicPrefix, config.gateway.id);
+    const localTime = new LocalTime(config.gateway.timezone);
+    this.tanks = config.tanks.map((tank) => {
+      const hardware = deps.hardware[tank.id];
+      if (!hardware) throw new Error(`no hardware for tank "${tank.id}"`);
+      return new TankRuntime({ tank, hardware, clock, localTime, log: log.child('control') });
+    });
+    this.store = new StateStore(config.gateway.stateDir, clock, log.child('state'));
+    this.startedAtMs = clock.monotonicMs();
+  }
+
+  start(): Promise<void> {
+    this.starting ??= this.startPhases();
+    return this.starting;
+  }
+
+  private async startPhases(): Promise<void> {
+    const { config, log, clock, notifier } = this.deps;
+
+    // 1. Devices open and outputs safe before anything else can fail.
+    for (const t of this.tanks) await t.start();
+    if (this.stopRequested) return;
+
+    // 2. Restore the controller state of the last run.
+    const restored = await this.store.load();
+    if (restored) {
+      for (const t of this.tanks) {
+        const state = restored.tanks[t.id];
+        if (state) t.restore(state);
+      }
+      if (restored.unclean) {
+        log.warn('previous run did not stop cleanly (crash or power cut)', {
+          downS: restored.downMs && Math.round(restored.downMs / 1000),
+        });
+        for (const t of this.tanks) {
+          const { state } = raiseTimedAlarm(
+            t.started.state,
+            'unclean-restart',
+            'Restarted after a power cut or crash',
+            clock.monotonicMs(),
+            UNCLEAN_RESTART_ALARM_MS,
+          );
+          t.started.replaceState(state);
+        }
+      }
+    }
+    await this.store.maybeSave(this.states(), { force: true, clean: false });
+    if (this.stopRequested) return;
+
+    // 3. Telemetry: the tanks never wait for it.
+    await this.startMqtt();
+    if (this.stopRequested) return;
+
+    // 4. A first completed control tick, then READY.
+    await this.tickAll();
+    if (this.stopRequested) return;
+    this.scheduleLoop();
+    this.healthTimer = setInterval(() => void this.publishHealth(), config.mqtt.systemIntervalS * 1000);
+    void this.publishHealth();
+    notifier.ready(this.summary());
+    log.info('gateway ready', {
+      gateway: config.gateway.id,
+      tanks: this.tanks.map((t) => t.id),
+      hardware: config.hardware.backend,
+      mqtt:
+        config.mqtt.broker === 'embedded'
+          ? `embedded ${config.mqtt.listen.host}:${this.brokerPort}`
+          : config.mqtt.url,
+      startMs: Math.round(clock.monotonicMs() - this.startedAtMs),
+    });
+  }
+
+  async stop(reason = 'stop requested'): Promise<void> {
+    if (this.stopped) return;
+    this.stopRequested = true;
+    const { log, notifier } = this.deps;
+    notifier.stopping(`stopping: ${reason}`);
+    await this.starting?.catch(() => {});
+    this.stopped = true;
+    clearTimeout(this.loopTimer);
+    clearInterval(this.healthTimer);
+    await this.currentTick.catch(() => {});
+
+    const step = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (err) {
+        log.error(`stop: ${what} failed`, { error: err as Error });
+      }
+    };
+    for (const t of this.tanks) {
+      await step(`safe state of tank ${t.id}`, async () => {
+        const failures = await t.safeState();
+        if (failures.length > 0)
+          throw new AggregateError(failures, failures.map((f) => f.message).join('; '));
+      });
+    }
+    await step('saving state', () => this.store.maybeSave(this.states(), { force: true, clean: true }));
+    await step('MQTT', async () => this.mqtt?.stop());
+    await step('embedded broker', async () => this.broker?.stop());
+    for (const t of this.tanks) {
+      await step(`closing devices of tank ${t.id}`, async () => {
+        const failures = await t.stop();
+        if (failures.length > 0)
+          throw new AggregateError(failures, failures.map((f) => f.message).join('; '));
+      });
+    }
+    notifier.close();
+    log.info('gateway stopped', { reason });
+  }
+
+  /** An operator command for one tank, acted on at once. */
+  async command(tankId: string, command: TankCommand, by: string) {
+    const t = this.tanks.find((x) => x.id === tankId);
+    if (!t) return { outcome: { accepted: false as const, reason: `unknown tank "${tankId}"` } };
+    const result = await t.command(command, by);
+    if (result.decision)
+      this.telemetry.get(tankId)?.publishDecision(result.decision, t.started.lastReading, true);
+    return result;
+  }
+
+  tank(tankId: string): TankRuntime | undefined {
+    return this.tanks.find((t) => t.id === tankId);
+  }
+
+  private async startMqtt(): Promise<void> {
+    const { config, log, clock } = this.deps;
+    const mq = config.mqtt;
+    let url = mq.url;
+    if (mq.broker === 'embedded') {
+      this.broker = new EmbeddedBroker({
+        host: mq.listen.host,
+        port: mq.listen.port,
+        log: log.child('broker'),
+      });
+      this.brokerPort = await this.broker.start();
+      url = `mqtt://${mq.listen.host.includes(':') ? `[${mq.listen.host}]` : mq.listen.host}:${this.brokerPort}`;
+    }
+    const password = mq.passwordFile ? (await readFile(mq.passwordFile, 'utf8')).trim() : undefined;
+    this.mqtt = new MqttLink({
+      url: url!,
+      clientId: `smart-tank-${config.gateway.id}`,
+      username: mq.username,
+      password,
+      statusTopic: this.topics.status,
+      protocolVersion: mq.broker === 'embedded' ? 4 : 5,
+      log: log.child('mqtt'),
+    });
+    await this.mqtt.start();
+    const publisher: Publisher = this.mqtt;
+    for (const t of this.tanks) {
+      this.telemetry.set(
+        t.id,
+        new TankTelemetry(t.tank, t.started.shape.capacityLitres, this.topics, mq, publisher, clock),
+      );
+    }
+  }
+
+  private scheduleLoop(): void {
+    if (this.stopped) return;
+    const intervalMs = Math.min(...this.tanks.map((t) => t.tank.level.ultrasonic.sampleIntervalMs));
+    this.loopTimer = setTimeout(() => {
+      this.currentTick = this.tickAll().then(
+        () => this.scheduleLoop(),
+        (err: unknown) => this.deps.onFatal(err as Error),
+      );
+    }, intervalMs);
+  }
+
+  private async tickAll(): Promise<void> {
+    const { clock, notifier, log } = this.deps;
+    const now = clock.monotonicMs();
+    for (const t of this.tanks) {
+      if (!t.due(now)) continue;
+      const decision = await t.tick();
+      this.telemetry.get(t.id)?.publishDecision(decision, t.started.lastReading);
+      for (const e of decision.events) logEvent(log, t.id, e);
+    }
+    await this.store
+      .maybeSave(this.states())
+      .catch((err: unknown) => log.warn('cannot save state', { error: err as Error }));
+
+    // Only a completed tick feeds the watchdog.
+    const wd = notifier.watchdogIntervalMs;
+    if (wd !== undefined && now - this.lastWatchdogMs >= wd / 2) {
+      notifier.watchdog();
+      this.lastWatchdogMs = now;
+    }
+    const summary = this.summary();
+    if (summary !== this.lastStatus) {
+      notifier.status(summary);
+      this.lastStatus = summary;
+    }
+  }
+
+  private async publishHealth(): Promise<void> {
+    const { clock, config, log } = this.deps;
+    try {
+      const host = await this.deps.hostHealth.read();
+      const payload = systemPayload(
+        {
+          gateway: config.gateway.id,
+          ...host,
+          daemonUptimeS: Math.round((clock.monotonicMs() - this.startedAtMs) / 1000),
+          daemonRssMb: Math.round(process.memoryUsage.rss() / 1048576),
+          stateBytesWritten: this.store.bytesWritten,
+        },
+        clock,
+      );
+      this.mqtt?.publish(this.topics.system, JSON.stringify(payload), { retain: true });
+    } catch (err) {
+      log.warn('cannot read system health', { error: err as Error });
+    }
+  }
+
+  private states() {
+    return Object.fromEntries(this.tanks.map((t) => [t.id, t.started.state]));
+  }
+
+  /** One line for systemd's STATUS=: e.g. "house 54% ready; farm 33% refilling". */
+  private summary(): string {
+    return this.tanks
+      .map((t) => {
+        const d = t.started.lastDecision;
+        const pct = t.started.lastReading.levelPct;
+        const text = !d
+          ? 'starting'
+          : d.status.statusText.startsWith('Fault')
+            ? 'FAULT'
+            : d.state.valveOpen
+              ? 'refilling'
+              : 'ready';
+        return `${t.id} ${pct === undefined ? '?' : Math.round(pct)}% ${text}`;
+      })
+      .join('; ');
+  }
+}
+
+function logEvent(log: Logger, tank: string, e: ControlEvent): void {
+  switch (e.type) {
+    case 'alarm':
+      if (e.active) log.warn(`alarm raised: ${e.alarm}`, { tank, message: e.message });
+      else log.info(`alarm cleared: ${e.alarm}`, { tank });
+      break;
+    case 'valve':
+      log.info(`fill valve ${e.open ? 'opened' : 'closed'}`, { tank, reason: e.reason });
+      break;
+    case 'pump':
+      log.info(`pump ${e.on ? 'on' : 'off'}`, { tank, reason: e.reason });
+      break;
+    case 'mode':
+      log.info(`mode ${e.mode}`, { tank, reason: e.reason });
+      break;
+    case 'fill-completed':
+      log.info('fill completed', { tank, litres: e.litres, minutes: e.minutes });
+      break;
+  }
+}

@@ -1,0 +1,159 @@
+// The simulated site as hardware for the daemon (hardware.backend: sim): each device implements the
+// same interface as its real driver. The water moves on in real time (times `speed`) whenever a device
+// is touched, so the daemon needs no extra timer for the physics.
+
+import type { Config, TankConfig } from '../../daemon/config/schema.js';
+import type { Clock } from '../../daemon/clock.js';
+import { LocalTime } from '../../daemon/clock.js';
+import type {
+  DigitalOutput,
+  DistanceReading,
+  DistanceSensor,
+  ProbeArray,
+  TankHardware,
+  TemperatureSensor,
+} from '../types.js';
+import { FaultSchedule, type Fault, type FaultKind } from './faults.js';
+import { seededRandom } from './rng.js';
+import { SimulatedTank } from './tank-model.js';
+
+/** Longest physics step: keeps the integration accurate after a long pause (e.g. a stopped daemon). */
+const MAX_STEP_MS = 10_000;
+
+export class SimulatedSite {
+  private readonly models = new Map<string, SimulatedTank>();
+  private readonly localTime: LocalTime;
+  private readonly startedAtMs: number;
+  private lastSyncMs: number;
+  private simElapsedMs = 0;
+  private schedule = new FaultSchedule([]);
+  private readonly speed: number;
+
+  constructor(
+    config: Config,
+    private readonly clock: Clock,
+  ) {
+    const random = seededRandom(config.hardware.sim.seed);
+    for (const tank of config.tanks) this.models.set(tank.id, new SimulatedTank(tank, random));
+    this.localTime = new LocalTime(config.gateway.timezone);
+    this.speed = config.hardware.sim.speed;
+    this.startedAtMs = clock.monotonicMs();
+    this.lastSyncMs = this.startedAtMs;
+  }
+
+  model(tankId: string): SimulatedTank {
+    const m = this.models.get(tankId);
+    if (!m) throw new Error(`no simulated tank "${tankId}"`);
+    return m;
+  }
+
+  /** Injects faults (times relative to now), for demos and tests of a running daemon. */
+  injectFaults(faults: Fault[]): void {
+    this.sync();
+    this.schedule = new FaultSchedule([
+      ...this.schedule.faults,
+      ...faults.map((f) => ({
+        ...f,
+        startMs: f.startMs + this.simElapsedMs,
+        endMs: f.endMs + this.simElapsedMs,
+      })),
+    ]);
+  }
+
+  faultActive(kind: FaultKind, tankId: string): boolean {
+    return this.schedule.active(kind, tankId, this.simElapsedMs);
+  }
+
+  /** Advances every tank to the present. */
+  sync(): void {
+    const now = this.clock.monotonicMs();
+    let remaining = (now - this.lastSyncMs) * this.speed;
+    this.lastSyncMs = now;
+    while (remaining > 0) {
+      const step = Math.min(remaining, MAX_STEP_MS);
+      this.simElapsedMs += step;
+      const wall = this.simWallMs();
+      const hour = this.localTime.hourOfDay(wall);
+      for (const [id, m] of this.models) m.advance(step, wall, hour, (k) => this.faultActive(k, id));
+      remaining -= step;
+    }
+  }
+
+  hourOfDay(): number {
+    return this.localTime.hourOfDay(this.simWallMs());
+  }
+
+  private simWallMs(): number {
+    // Simulated time runs `speed` times faster from the moment the site was built.
+    return this.clock.wallMs() - (this.clock.monotonicMs() - this.startedAtMs) + this.simElapsedMs;
+  }
+
+  hardwareFor(tank: TankConfig): TankHardware {
+    const model = this.model(tank.id);
+    const faults = (k: FaultKind) => this.faultActive(k, tank.id);
+    const site = this;
+    const ultrasonic: DistanceSensor = {
+      description: `simulated ultrasonic (${tank.id})`,
+      open: async () => {},
+      close: async () => {},
+      read: async (): Promise<DistanceReading> => {
+        site.sync();
+        return model.readDistance(site.hourOfDay(), faults);
+      },
+    };
+    const airTemperature: TemperatureSensor = {
+      description: `simulated air temperature (${tank.id})`,
+      open: async () => {},
+      close: async () => {},
+      readC: async () => {
+        site.sync();
+        return model.airTemperatureC(site.hourOfDay());
+      },
+    };
+    const probes: ProbeArray | undefined = tank.probes && {
+      description: `simulated probes (${tank.id})`,
+      open: async () => {},
+      close: async () => {},
+      sample: async () => {
+        site.sync();
+        return model.readProbes(faults);
+      },
+    };
+    return {
+      ultrasonic,
+      airTemperature,
+      probes,
+      valves: tank.valves.map(
+        (v, i) =>
+          new SimulatedOutput(`simulated valve ${v.id} (${tank.id}, GPIO${v.pin})`, (on) => {
+            site.sync();
+            model.valves[i] = on;
+          }),
+      ),
+      pump:
+        tank.pump &&
+        new SimulatedOutput(`simulated pump (${tank.id}, GPIO${tank.pump.pin})`, (on) => {
+          site.sync();
+          model.pumpOn = on;
+        }),
+    };
+  }
+}
+
+class SimulatedOutput implements DigitalOutput {
+  value: boolean | undefined;
+  constructor(
+    readonly description: string,
+    private readonly apply: (on: boolean) => void,
+  ) {}
+  async open(): Promise<void> {
+    await this.write(false);
+  }
+  async write(on: boolean): Promise<void> {
+    this.apply(on);
+    this.value = on;
+  }
+  async close(): Promise<void> {
+    await this.write(false);
+  }
+}
