@@ -159,6 +159,7 @@ export function decide(rules: ControlRules, previous: ControllerState, input: Co
   // ---- fill valve ---------------------------------------------------------------------------------
   const valveOpenMs = now - s.valveChangedAtMs;
   let fill = s.fill;
+  let fillTimedOut = false;
   if (!fill && (s.wantFill || s.valveOpen) && pct !== undefined && level.litres !== undefined) {
     fill = {
       startedAtMs: now,
@@ -185,6 +186,7 @@ export function decide(rules: ControlRules, previous: ControllerState, input: Co
         () => `Fill ran longer than ${c.maxFillMinutes} min: valve closed (level sensor stuck?)`,
       );
       veto = lockoutText('fill-timeout');
+      fillTimedOut = true;
     } else if (now - fill.checkpointAtMs >= c.noRiseMinutes * MINUTE_MS) {
       if (pct - fill.checkpointPct < c.noRiseMinPct) {
         s.noRiseTrips += 1;
@@ -256,6 +258,8 @@ export function decide(rules: ControlRules, previous: ControllerState, input: Co
     events.push({ type: 'valve', open: valveOpen, reason, safety: !valveOpen && safetyClose });
   }
   s.valveOpenings = openingsLastHour;
+  // The attempt after a fill-time lockout is a new fill with the full time allowance.
+  if (fillTimedOut && fill) fill = { ...fill, openMsBefore: 0 };
 
   if (fill && !s.wantFill && !s.valveOpen) {
     if (pct !== undefined && pct >= highPct && level.litres !== undefined) {

@@ -1,0 +1,44 @@
+// Configs for tests: the shipped example, and small valid tanks built from partial overrides.
+
+import { readFileSync } from 'node:fs';
+import { parseConfig, validateConfig } from '../../daemon/config/load.js';
+import type { Config, TankConfig } from '../../daemon/config/schema.js';
+
+export const EXAMPLE_CONFIG_FILE = new URL('../../daemon/config/example.yaml', import.meta.url).pathname;
+
+export function exampleConfig(): Config {
+  return parseConfig(readFileSync(EXAMPLE_CONFIG_FILE, 'utf8'), EXAMPLE_CONFIG_FILE);
+}
+
+/** A 2,001 L vertical tank with probes, one valve and a pump; `patch` is merged into the raw tank. */
+export function rawTank(patch: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'house',
+    geometry: { shape: 'vertical-cylinder', diameterMm: 1400, heightMm: 1300 },
+    outletHeightMm: 50,
+    level: { ultrasonic: { mountHeightMm: 1600 } },
+    probes: {
+      electrodes: [
+        { id: 'bottom', heightMm: 80, pin: 17, role: 'dry-run' },
+        { id: 'middle', heightMm: 650, pin: 27 },
+        { id: 'top', heightMm: 1200, pin: 22, role: 'high-high' },
+      ],
+    },
+    valves: [{ id: 'mains', pin: 23 }],
+    pump: { pin: 24 },
+    ...patch,
+  };
+}
+
+export function configWith(tanks: Record<string, unknown>[], patch: Record<string, unknown> = {}): Config {
+  return validateConfig({
+    gateway: { id: 'test-gw', stateDir: '/nonexistent', timezone: 'UTC' },
+    clock: { sync: 'assume-synced' },
+    tanks,
+    ...patch,
+  });
+}
+
+export function tank(patch: Record<string, unknown> = {}): TankConfig {
+  return configWith([rawTank(patch)]).tanks[0]!;
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Makes sure the system tools the integration tests drive for real are installed: installs the missing
+// Debian packages when running as root with apt (CI, a fresh dev machine), otherwise fails and names the
+// packages to install. Tests never skip because a tool is missing.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/** command on PATH (or absolute path) -> Debian package that provides it */
+const REQUIRED = [
+  ['mosquitto', 'mosquitto', '/usr/sbin/mosquitto'],
+  ['mosquitto_passwd', 'mosquitto'],
+  ['wg', 'wireguard-tools'],
+  ['wireguard-go', 'wireguard-go'],
+  ['openvpn', 'openvpn', '/usr/sbin/openvpn'],
+  ['chromium', 'chromium'],
+  ['nft', 'nftables', '/usr/sbin/nft'],
+  ['ip', 'iproute2', '/usr/sbin/ip'],
+  ['socat', 'socat'],
+  ['openssl', 'openssl'],
+  ['systemd-analyze', 'systemd'],
+  ['ping', 'iputils-ping'],
+];
+
+function have(command, absolute) {
+  if (absolute && existsSync(absolute)) return true;
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+const missing = [...new Set(REQUIRED.filter(([cmd, , abs]) => !have(cmd, abs)).map(([, pkg]) => pkg))];
+if (missing.length === 0) process.exit(0);
+
+const isRoot = process.getuid?.() === 0;
+const hasApt = have('apt-get');
+if (!isRoot || !hasApt) {
+  console.error(
+    `The integration tests need these Debian packages: ${missing.join(' ')}\n` +
+      `Install them with:  sudo apt-get install -y --no-install-recommends ${missing.join(' ')}`,
+  );
+  process.exit(1);
+}
+console.error(`installing system packages for the tests: ${missing.join(' ')}`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+try {
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    stdio: 'inherit',
+    env,
+  });
+} catch (err) {
+  console.error(`apt-get failed (${err.message}); install by hand: apt-get install -y ${missing.join(' ')}`);
+  process.exit(1);
+}
+const still = REQUIRED.filter(([cmd, , abs]) => !have(cmd, abs)).map(([cmd]) => cmd);
+if (still.length > 0) {
+  console.error(`still missing after install: ${still.join(', ')}`);
+  process.exit(1);
+}
