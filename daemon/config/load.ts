@@ -37,13 +37,13 @@ export async function loadConfigFile(file: string): Promise<Config> {
 }
 
 export function parseConfig(yamlText: string, source = 'config'): Config {
-  const doc = parseDocument(yamlText, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(yamlText, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,
       doc.errors.map((e) => ({
         path: '',
-        message: `YAML syntax error at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`,
+        message: `YAML syntax error at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
       })),
     );
   }
@@ -179,7 +179,12 @@ function checkTank(
 
   const f = tank.level.filter;
   if (f.medianWindow % 2 === 0) add(at('level', 'filter', 'medianWindow'), 'must be odd');
-  if (f.staleAfterS * 1000 < 2 * us.sampleIntervalMs) {
+  if (f.staleAfterS * 1000 < f.medianWindow * us.sampleIntervalMs) {
+    add(
+      at('level', 'filter', 'staleAfterS'),
+      `must give the median window time to fill (${(f.medianWindow * us.sampleIntervalMs) / 1000} s)`,
+    );
+  } else if (f.staleAfterS * 1000 < 2 * us.sampleIntervalMs) {
     add(
       at('level', 'filter', 'staleAfterS'),
       `must cover at least two samples (${(2 * us.sampleIntervalMs) / 1000} s)`,

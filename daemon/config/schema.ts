@@ -70,18 +70,18 @@ export const ultrasonicSchema = z.strictObject({
 export const filterSchema = z.strictObject({
   /** Median over this many accepted samples (odd). */
   medianWindow: z.number().int().min(1).max(31).default(5),
-  /** A jump larger than this from the current level is an echo spike unless it persists. */
+  /** A sample further than this from the median (plus what maxRateMmPerMin allows) is an echo spike. */
   spikeRejectMm: positiveMm.default(150),
-  /** Consecutive samples a jump must persist to be believed (a real step change). */
-  spikeConfirmSamples: z.number().int().min(1).max(20).default(4),
+  /** Fastest the water level can really move (fill or draw); bounds what a new sample may claim. */
+  maxRateMmPerMin: positiveMm.default(100),
   /** Fast path, used by the controller: reacts to a fill within seconds. */
   controlTimeConstantS: seconds.default(10),
   /** Smooth path, shown to the farmer. */
   displayTimeConstantS: seconds.default(300),
   /** No accepted sample for this long makes the reading stale (safe state). */
   staleAfterS: z.number().positive().default(30),
-  /** Share of rejected samples over the last minute that marks the sensor noisy. */
-  noisyRejectRatio: z.number().min(0).max(1).default(0.3),
+  /** Share of rejected samples over the last 5 minutes that marks the sensor noisy (clear below half). */
+  noisyRejectRatio: z.number().min(0).max(1).default(0.2),
 });
 
 const probeElectrode = z.strictObject({
@@ -274,6 +274,11 @@ export const configSchema = z.strictObject({
           seed: z.number().int().default(1),
           /** Simulated seconds per wall second when the daemon runs on the simulator. */
           speed: z.number().positive().max(10_000).default(1),
+          /**
+           * Mirror every simulated output into DIR/<tank>/<output>/value ("0" or "1"), like a sysfs GPIO
+           * value file, so another process (a test, an installer's demo) can see the relays.
+           */
+          outputStateDir: z.string().optional(),
         })
         .prefault({}),
     })

@@ -41,6 +41,8 @@ export const ALARM_CLEAR_DELAY_MS = 5 * MINUTE_MS;
 /** Default leak threshold: 0.5% of capacity per hour in quiet hours. */
 const DEFAULT_LEAK_PCT_PER_HOUR = 0.5;
 const NO_RISE_MAX_BACKOFF = 8;
+/** Quiet-hours leak measurement starts this long after the valve closed (display smoothing settles). */
+const QUIET_SETTLE_MS = 15 * MINUTE_MS;
 
 const ALARM_SEVERITY: Record<AlarmKind, EventSeverity> = {
   'sensor-stale': 'alarm',
@@ -109,10 +111,7 @@ export function decide(rules: ControlRules, previous: ControllerState, input: Co
     s.manual = undefined;
     events.push({ type: 'mode', mode: 'auto', reason: 'manual override expired' });
   }
-  if (s.lockout && now >= s.lockout.untilMs) {
-    alarm(s.lockout.reason, false);
-    s.lockout = undefined;
-  }
+  if (s.lockout && now >= s.lockout.untilMs) s.lockout = undefined;
 
   // ---- level data ---------------------------------------------------------------------------------
   const usable =
@@ -159,7 +158,8 @@ export function decide(rules: ControlRules, previous: ControllerState, input: Co
   // ---- fill valve ---------------------------------------------------------------------------------
   const valveOpenMs = now - s.valveChangedAtMs;
   let fill = s.fill;
-  let fillTimedOut = false;
+  /** A guard tripped: the next attempt is a new fill with the full time allowance. */
+  let newAttempt = false;
   if (!fill && (s.wantFill || s.valveOpen) && pct !== undefined && level.litres !== undefined) {
     fill = {
       startedAtMs: now,
@@ -186,7 +186,7 @@ export function decide(rules: ControlRules, previous: ControllerState, input: Co
         () => `Fill ran longer than ${c.maxFillMinutes} min: valve closed (level sensor stuck?)`,
       );
       veto = lockoutText('fill-timeout');
-      fillTimedOut = true;
+      newAttempt = true;
     } else if (now - fill.checkpointAtMs >= c.noRiseMinutes * MINUTE_MS) {
       if (pct - fill.checkpointPct < c.noRiseMinPct) {
         s.noRiseTrips += 1;
@@ -198,6 +198,7 @@ export function decide(rules: ControlRules, previous: ControllerState, input: Co
           () => `Valve open ${c.noRiseMinutes} min but level not rising (no mains pressure or valve stuck)`,
         );
         veto = lockoutText('no-rise');
+        newAttempt = true;
       } else {
         fill = { ...fill, checkpointAtMs: now, checkpointPct: pct };
         s.noRiseTrips = 0;
@@ -258,8 +259,10 @@ export function decide(rules: ControlRules, previous: ControllerState, input: Co
     events.push({ type: 'valve', open: valveOpen, reason, safety: !valveOpen && safetyClose });
   }
   s.valveOpenings = openingsLastHour;
-  // The attempt after a fill-time lockout is a new fill with the full time allowance.
-  if (fillTimedOut && fill) fill = { ...fill, openMsBefore: 0 };
+  if (newAttempt && fill) fill = { ...fill, openMsBefore: 0 };
+  // Guard alarms last while their cause does: until a fill rises again, or the lockout ends.
+  if (s.noRiseTrips === 0) alarm('no-rise', false);
+  if (s.lockout?.reason !== 'fill-timeout') alarm('fill-timeout', false);
 
   if (fill && !s.wantFill && !s.valveOpen) {
     if (pct !== undefined && pct >= highPct && level.litres !== undefined) {
@@ -270,6 +273,7 @@ export function decide(rules: ControlRules, previous: ControllerState, input: Co
       });
     }
     fill = undefined;
+    s.noRiseTrips = 0;
   }
   s.fill = fill;
 
@@ -283,10 +287,12 @@ export function decide(rules: ControlRules, previous: ControllerState, input: Co
     c.leakQuietHours !== null &&
     input.localMinuteOfDay !== undefined &&
     inWindow(c.leakQuietHours, input.localMinuteOfDay);
+  // The display level lags a closing valve by minutes: measure only once it has settled.
+  const settled = !s.valveOpen && now - s.valveChangedAtMs >= QUIET_SETTLE_MS;
   s.flow = updateQuietFlow(
     s.flow,
     now,
-    quietNow && !s.valveOpen && pct !== undefined,
+    quietNow && settled && pct !== undefined,
     usable ? level.displayLitres : undefined,
   );
   const net = netLitresPerMin(s.flow);

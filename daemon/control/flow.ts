@@ -4,8 +4,11 @@
 export interface FlowState {
   /** [monotonic ms, litres, fill valve open (1) or closed (0)], one a minute, oldest first. */
   points: [number, number, number][];
-  /** A quiet-hours measurement in progress (fill valve closed throughout). */
-  quiet?: { startMs: number; startLitres: number };
+  /**
+   * A quiet-hours measurement in progress (fill valve closed throughout): running sums of a least-squares
+   * fit of litres against hours, one point a minute, so sensor noise averages out.
+   */
+  quiet?: { startMs: number; lastAtMs: number; n: number; st: number; sy: number; stt: number; sty: number };
   /** Outflow over the latest quiet-hours measurement of at least QUIET_MIN_MS. */
   quietLitresPerHour?: number;
   /** Net rate over the points (positive = rising), recomputed when a point is added. */
@@ -19,6 +22,7 @@ export const FLOW_WINDOW_MS = 10 * 60_000;
 const HOUR_MS = 3_600_000;
 /** A quiet-hours measurement counts once it spans an hour (sensor noise averages out). */
 export const QUIET_MIN_MS = HOUR_MS;
+const QUIET_MIN_POINTS = 30;
 const MIN_POINTS = 3;
 
 export function emptyFlow(): FlowState {
@@ -39,20 +43,36 @@ export function updateFlow(flow: FlowState, nowMs: number, litres: number, valve
 }
 
 /**
- * Minimum night flow: while in quiet hours with the fill valve closed, measures the outflow from where
- * the segment started (smoothed litres); anything else ends the segment and keeps the last measurement.
+ * Minimum night flow: while in quiet hours with the fill valve closed, fits the outflow over the segment
+ * (litres against time, one point a minute); anything else ends the segment and keeps the last result.
  */
 export function updateQuietFlow(
   flow: FlowState,
   nowMs: number,
   measuring: boolean,
-  smoothLitres: number | undefined,
+  litres: number | undefined,
 ): FlowState {
-  if (!measuring || smoothLitres === undefined) return flow.quiet ? { ...flow, quiet: undefined } : flow;
-  if (!flow.quiet) return { ...flow, quiet: { startMs: nowMs, startLitres: smoothLitres } };
-  const spanMs = nowMs - flow.quiet.startMs;
-  if (spanMs < QUIET_MIN_MS) return flow;
-  return { ...flow, quietLitresPerHour: ((flow.quiet.startLitres - smoothLitres) * HOUR_MS) / spanMs };
+  if (!measuring || litres === undefined) return flow.quiet ? { ...flow, quiet: undefined } : flow;
+  const q = flow.quiet;
+  if (q && nowMs - q.lastAtMs < FLOW_SAMPLE_MS) return flow;
+  const x = q ? (nowMs - q.startMs) / HOUR_MS : 0;
+  const quiet = q
+    ? {
+        ...q,
+        lastAtMs: nowMs,
+        n: q.n + 1,
+        st: q.st + x,
+        sy: q.sy + litres,
+        stt: q.stt + x * x,
+        sty: q.sty + x * litres,
+      }
+    : { startMs: nowMs, lastAtMs: nowMs, n: 1, st: 0, sy: litres, stt: 0, sty: 0 };
+  let quietLitresPerHour = flow.quietLitresPerHour;
+  const denom = quiet.n * quiet.stt - quiet.st * quiet.st;
+  if (nowMs - quiet.startMs >= QUIET_MIN_MS && quiet.n >= QUIET_MIN_POINTS && denom > 0) {
+    quietLitresPerHour = -(quiet.n * quiet.sty - quiet.st * quiet.sy) / denom;
+  }
+  return { ...flow, quiet, quietLitresPerHour };
 }
 
 /** Net rate of change (positive = rising) over the recent window, or undefined without enough history. */

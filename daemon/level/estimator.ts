@@ -1,14 +1,14 @@
 // Level estimator: raw ultrasonic distances and probe states in, a level with its quality out.
 //
-//   distance -> range/dead-zone check -> temperature compensation -> water height -> spike gate
-//     -> median -> fast smoothing (control) and slow smoothing (display) -> litres and percent
+//   distance -> range/dead-zone check -> temperature compensation -> water height -> plausibility
+//     (spike) check -> median -> fast smoothing (control) and slow smoothing (display) -> litres, percent
 //   probes -> debounce -> cross-check against the level
 //
 // Every reading carries its quality; anything but ok/noisy makes the controller go to its safe state.
 
 import type { ProbesConfig, TankConfig } from '../config/schema.js';
 import { compensateDistanceMm } from './sound.js';
-import { Debounced, median, RatioWindow, smooth, SpikeGate, Window } from './filters.js';
+import { Debounced, median, plausible, RatioWindow, smooth, Window } from './filters.js';
 import { percentOf, tankShape, type TankShape } from './geometry.js';
 
 export type DistanceReading = { ok: true; distanceMm: number } | { ok: false; error: string };
@@ -48,24 +48,26 @@ export interface LevelReading {
   disagreement?: Disagreement;
 }
 
-const REJECT_WINDOW_S = 60;
+// Long enough that the share of rejects is a stable statistic (150 samples at 2 s).
+const REJECT_WINDOW_S = 300;
 /** Disagreement must persist this many samples (ripple while a fill lands on an electrode). */
 const DISAGREE_CONFIRM_SAMPLES = 5;
 
 export class LevelEstimator {
   private readonly shape: TankShape;
   private readonly heights: Window;
-  private readonly gate: SpikeGate;
   private readonly rejects: RatioWindow;
   private readonly probeStates = new Map<string, Debounced>();
   private readonly startedAtMs: number;
-  /** Median of the accepted window: the spike gate's reference. */
+  /** Median of the accepted window: the plausibility check's reference. */
   private medianMm: number | undefined;
   private fastMm: number | undefined;
   private displayMm: number | undefined;
   private lastGoodAtMs: number | undefined;
   private lastSmoothedAtMs: number | undefined;
   private lastProblem: string | undefined;
+  private everReported = false;
+  private noisy = false;
   private disagreeCount = 0;
   private readonly electrodes: { id: string; heightMm: number; pct: number; role: string }[];
 
@@ -76,7 +78,6 @@ export class LevelEstimator {
     this.shape = tankShape(tank.geometry);
     const f = tank.level.filter;
     this.heights = new Window(f.medianWindow);
-    this.gate = new SpikeGate(f.spikeRejectMm, f.spikeConfirmSamples);
     this.rejects = new RatioWindow(
       Math.max(5, Math.round((REJECT_WINDOW_S * 1000) / tank.level.ultrasonic.sampleIntervalMs)),
     );
@@ -96,9 +97,14 @@ export class LevelEstimator {
   }
 
   update(sample: LevelSample): LevelReading {
+    this.ingest(sample);
+    return this.reading(sample.atMs);
+  }
+
+  /** Takes a sample without building a reading (the simulator samples several times per control step). */
+  ingest(sample: LevelSample): void {
     this.acceptDistance(sample);
     if (sample.probesWet) this.acceptProbes(sample.probesWet, this.tank.probes);
-    return this.reading(sample.atMs);
   }
 
   private acceptDistance(sample: LevelSample): void {
@@ -122,20 +128,30 @@ export class LevelEstimator {
         : d.distanceMm;
     const heightMm = us.mountHeightMm - distanceMm;
 
-    if (!this.gate.accept(this.medianMm, heightMm)) {
+    const f = this.tank.level.filter;
+    const sinceGoodMs = this.lastGoodAtMs === undefined ? Infinity : sample.atMs - this.lastGoodAtMs;
+    if (sinceGoodMs > f.staleAfterS * 1000) {
+      // The reading went stale: start afresh rather than judge new samples against an old level.
+      this.heights.clear();
+      this.medianMm = this.fastMm = this.displayMm = undefined;
+    }
+    // Until the window is full there is no trustworthy reference; the median absorbs a stray spike.
+    const reference = this.heights.items.length >= f.medianWindow ? this.medianMm : undefined;
+    if (!plausible(reference, heightMm, sinceGoodMs, f.spikeRejectMm, f.maxRateMmPerMin)) {
       this.rejects.push(true);
       return;
     }
     this.rejects.push(false);
     this.heights.push(heightMm);
+    this.lastGoodAtMs = sample.atMs;
     const filtered = median(this.heights.items);
     this.medianMm = filtered;
+    // No level until the window is full: one early spike must not seed the smoothing.
+    if (this.heights.items.length < f.medianWindow) return;
     const dt = this.lastSmoothedAtMs === undefined ? 0 : sample.atMs - this.lastSmoothedAtMs;
-    const f = this.tank.level.filter;
     this.fastMm = smooth(this.fastMm, filtered, dt, f.controlTimeConstantS);
     this.displayMm = smooth(this.displayMm, filtered, dt, f.displayTimeConstantS);
     this.lastSmoothedAtMs = sample.atMs;
-    this.lastGoodAtMs = sample.atMs;
   }
 
   private acceptProbes(wet: Readonly<Record<string, boolean>>, config: ProbesConfig | undefined): void {
@@ -168,16 +184,19 @@ export class LevelEstimator {
     };
 
     if (this.lastGoodAtMs === undefined || this.fastMm === undefined || this.displayMm === undefined) {
-      const waited = nowMs - this.startedAtMs;
-      if (waited <= f.staleAfterS * 1000) {
+      if (!this.everReported && nowMs - this.startedAtMs <= f.staleAfterS * 1000) {
         reading.quality = 'starting';
-        reading.problem = 'waiting for the first level reading';
+        reading.problem = 'waiting for the first level readings';
       } else {
         reading.quality = 'stale';
-        reading.problem = this.lastProblem ?? 'no level reading yet';
+        reading.problem =
+          this.heights.items.length > 0
+            ? 'level sensor re-acquiring after a gap'
+            : (this.lastProblem ?? 'no level reading yet');
       }
       return reading;
     }
+    this.everReported = true;
 
     const litres = this.shape.litresAt(this.fastMm);
     const displayLitres = this.shape.litresAt(this.displayMm);
@@ -195,6 +214,9 @@ export class LevelEstimator {
       return reading;
     }
 
+    // Hysteresis: noisy above the ratio, clean again only below half of it (no flapping at the edge).
+    if (this.rejects.full && this.rejects.ratio > f.noisyRejectRatio) this.noisy = true;
+    else if (this.rejects.ratio < f.noisyRejectRatio / 2) this.noisy = false;
     const disagreement = this.crossCheck(reading.levelPct, probes);
     if (disagreement) {
       const e = this.electrodes.find((x) => x.id === disagreement.electrode)!;
@@ -202,7 +224,7 @@ export class LevelEstimator {
       reading.quality = 'disagree';
       reading.disagreement = disagreement;
       reading.problem = `probe "${e.id}" at ${Math.round(e.pct)}% is ${said} but the level sensor reads ${Math.round(reading.levelPct)}%`;
-    } else if (this.rejects.full && this.rejects.ratio > f.noisyRejectRatio) {
+    } else if (this.noisy) {
       reading.quality = 'noisy';
       reading.problem = `level sensor noisy: ${Math.round(this.rejects.ratio * 100)}% of readings rejected`;
     }

@@ -44,57 +44,43 @@ export class Window {
 }
 
 /**
- * Rejects echo spikes: a sample further than `thresholdMm` from the reference is held back until
- * `confirmSamples` such samples agree with each other, which is how a real step change (a fill starting
- * at full mains pressure, a sensor re-mounted) differs from a droplet or a ladder rung.
+ * Rejects echo spikes by physics: water cannot move faster than `maxRateMmPerMin`, so a sample further
+ * from the reference than `thresholdMm` plus what that rate allows since the last accepted sample is a
+ * false echo (a droplet, a ladder rung, the inlet pipe). After a long gap the allowance grows, so a level
+ * that really moved while the sensor was silent is accepted again.
  */
-export class SpikeGate {
-  private readonly pending: number[] = [];
-  constructor(
-    private readonly thresholdMm: number,
-    private readonly confirmSamples: number,
-  ) {}
-
-  /** Whether this sample is believed; a rejected one may still count towards confirming a step. */
-  accept(reference: number | undefined, value: number): boolean {
-    if (reference === undefined || Math.abs(value - reference) <= this.thresholdMm) {
-      this.pending.length = 0;
-      return true;
-    }
-    if (
-      this.pending.length > 0 &&
-      Math.abs(value - this.pending[this.pending.length - 1]!) > this.thresholdMm
-    ) {
-      this.pending.length = 0;
-    }
-    this.pending.push(value);
-    if (this.pending.length >= this.confirmSamples) {
-      this.pending.length = 0;
-      return true;
-    }
-    return false;
-  }
-
-  reset(): void {
-    this.pending.length = 0;
-  }
+export function plausible(
+  reference: number | undefined,
+  value: number,
+  msSinceAccepted: number,
+  thresholdMm: number,
+  maxRateMmPerMin: number,
+): boolean {
+  if (reference === undefined) return true;
+  return Math.abs(value - reference) <= thresholdMm + (maxRateMmPerMin * msSinceAccepted) / 60_000;
 }
 
-/** Share of "bad" events among the last `size` events. */
+/** Share of "bad" events among the last `size` events (a ring buffer: this runs on every sample). */
 export class RatioWindow {
-  private readonly flags: boolean[] = [];
+  private readonly flags: Uint8Array;
+  private next = 0;
+  private count = 0;
   private bad = 0;
-  constructor(private readonly size: number) {}
+  constructor(size: number) {
+    this.flags = new Uint8Array(size);
+  }
   push(isBad: boolean): void {
-    this.flags.push(isBad);
+    if (this.count === this.flags.length) this.bad -= this.flags[this.next]!;
+    else this.count++;
+    this.flags[this.next] = isBad ? 1 : 0;
     if (isBad) this.bad++;
-    if (this.flags.length > this.size && this.flags.shift()) this.bad--;
+    this.next = (this.next + 1) % this.flags.length;
   }
   get ratio(): number {
-    return this.flags.length === 0 ? 0 : this.bad / this.flags.length;
+    return this.count === 0 ? 0 : this.bad / this.count;
   }
   get full(): boolean {
-    return this.flags.length >= this.size;
+    return this.count >= this.flags.length;
   }
 }
 

@@ -109,8 +109,8 @@ export class Gateway {
     await this.startMqtt();
     if (this.stopRequested) return;
 
-    // 4. A first completed control tick, then READY.
-    await this.tickAll();
+    // 4. A first completed control tick on a primed level reading, then READY.
+    await this.tickAll(true);
     if (this.stopRequested) return;
     this.scheduleLoop();
     this.healthTimer = setInterval(() => void this.publishHealth(), config.mqtt.systemIntervalS * 1000);
@@ -225,12 +225,12 @@ export class Gateway {
     }, intervalMs);
   }
 
-  private async tickAll(): Promise<void> {
+  private async tickAll(first = false): Promise<void> {
     const { clock, notifier, log } = this.deps;
     const now = clock.monotonicMs();
     for (const t of this.tanks) {
-      if (!t.due(now)) continue;
-      const decision = await t.tick();
+      if (!first && !t.due(now)) continue;
+      const decision = first ? await t.firstTick() : await t.tick();
       this.telemetry.get(t.id)?.publishDecision(decision, t.started.lastReading);
       for (const e of decision.events) logEvent(log, t.id, e);
     }

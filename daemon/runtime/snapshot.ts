@@ -104,7 +104,11 @@ export function shiftTimes(state: ControllerState, offsetMs: number): Controller
     flow: {
       ...state.flow,
       points: state.flow.points.map(([at, litres, open]) => [t(at), litres, open]),
-      quiet: state.flow.quiet && { ...state.flow.quiet, startMs: t(state.flow.quiet.startMs) },
+      quiet: state.flow.quiet && {
+        ...state.flow.quiet,
+        startMs: t(state.flow.quiet.startMs),
+        lastAtMs: t(state.flow.quiet.lastAtMs),
+      },
     },
   };
 }

@@ -41,6 +41,11 @@ export class TankCore {
     return this.estimator.tankShape;
   }
 
+  /** A sample between control steps (no decision). */
+  ingest(sample: LevelSample): void {
+    this.estimator.ingest(sample);
+  }
+
   step(sample: LevelSample, localMinuteOfDay: number | undefined): Decision {
     this.reading = this.estimator.update(sample);
     this.decision = decide(this.rules, this.current, {

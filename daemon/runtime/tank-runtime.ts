@@ -59,9 +59,37 @@ export class TankRuntime {
     this.core = new TankCore(this.deps.tank, this.deps.clock.monotonicMs(), restored);
   }
 
+  /**
+   * Fills the estimator's median window with a quick burst of readings, so the first control tick
+   * already has a level (instead of waiting medianWindow sample intervals with the refill held off).
+   */
+  private async prime(): Promise<void> {
+    const { hardware, clock, tank } = this.deps;
+    const timeoutMs = Math.max(500, tank.level.ultrasonic.sampleIntervalMs);
+    let good = 0;
+    let failedInARow = 0;
+    // The first tick adds one more sample; a sensor failing twice in a row will show as stale instead
+    // of holding up the start.
+    while (good < tank.level.filter.medianWindow - 1 && failedInARow < 2) {
+      const distance = await guarded<DistanceReading>(hardware.ultrasonic.read(), timeoutMs, (e) => ({
+        ok: false,
+        error: e,
+      }));
+      failedInARow = distance.ok ? 0 : failedInARow + 1;
+      if (distance.ok) good++;
+      this.started.ingest({ atMs: clock.monotonicMs(), distance });
+    }
+  }
+
   /** Takes over the state of the previous run (after start(), which left the outputs safe). */
   restore(state: ControllerState): void {
     this.core = new TankCore(this.deps.tank, this.deps.clock.monotonicMs(), state);
+  }
+
+  /** Primes the level (see prime()) and runs the first control tick. */
+  async firstTick(): Promise<Decision> {
+    await this.prime();
+    return this.tick();
   }
 
   /** Whether a sample is due; tanks may sample at different intervals. */

@@ -18,7 +18,7 @@ export interface SimOptions {
   days: number;
   seed: number;
   faults?: Fault[];
-  /** Simulated time between control steps; the sensor is sampled once a step. */
+  /** Simulated time between control steps; the sensor is sampled at its own interval in between. */
   tickMs?: number;
   /** Wall-clock start of the run (local time of gateway.timezone matters for use and windows). */
   startWallMs?: number;
@@ -143,11 +143,20 @@ export function runSimulation(options: SimOptions): SimResult {
       if (powerCut) continue;
 
       const before = saved.tanks[id];
+      // The sensor is sampled at its configured rate; the controller decides once a step.
+      const sampleMs = t.tank.level.ultrasonic.sampleIntervalMs;
+      for (let at = tickMs - sampleMs; at > 0; at -= sampleMs) {
+        t.core.ingest({
+          atMs: clock.monotonicMs() - at,
+          distance: t.model.readDistance(faults),
+          airTemperatureC: t.model.currentAirTemperatureC,
+        });
+      }
       const decision = t.core.step(
         {
           atMs: clock.monotonicMs(),
-          distance: t.model.readDistance(hour, faults),
-          airTemperatureC: t.model.airTemperatureC(hour),
+          distance: t.model.readDistance(faults),
+          airTemperatureC: t.model.currentAirTemperatureC,
           probesWet: t.model.readProbes(faults),
         },
         localTime.minuteOfDay(wallMs),

@@ -2,6 +2,8 @@
 // same interface as its real driver. The water moves on in real time (times `speed`) whenever a device
 // is touched, so the daemon needs no extra timer for the physics.
 
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Config, TankConfig } from '../../daemon/config/schema.js';
 import type { Clock } from '../../daemon/clock.js';
 import { LocalTime } from '../../daemon/clock.js';
@@ -28,6 +30,7 @@ export class SimulatedSite {
   private simElapsedMs = 0;
   private schedule = new FaultSchedule([]);
   private readonly speed: number;
+  private readonly outputStateDir: string | undefined;
 
   constructor(
     config: Config,
@@ -37,6 +40,7 @@ export class SimulatedSite {
     for (const tank of config.tanks) this.models.set(tank.id, new SimulatedTank(tank, random));
     this.localTime = new LocalTime(config.gateway.timezone);
     this.speed = config.hardware.sim.speed;
+    this.outputStateDir = config.hardware.sim.outputStateDir;
     this.startedAtMs = clock.monotonicMs();
     this.lastSyncMs = this.startedAtMs;
   }
@@ -88,6 +92,10 @@ export class SimulatedSite {
     return this.clock.wallMs() - (this.clock.monotonicMs() - this.startedAtMs) + this.simElapsedMs;
   }
 
+  private mirror(tankId: string, output: string): string | undefined {
+    return this.outputStateDir ? join(this.outputStateDir, tankId, output, 'value') : undefined;
+  }
+
   hardwareFor(tank: TankConfig): TankHardware {
     const model = this.model(tank.id);
     const faults = (k: FaultKind) => this.faultActive(k, tank.id);
@@ -98,7 +106,7 @@ export class SimulatedSite {
       close: async () => {},
       read: async (): Promise<DistanceReading> => {
         site.sync();
-        return model.readDistance(site.hourOfDay(), faults);
+        return model.readDistance(faults);
       },
     };
     const airTemperature: TemperatureSensor = {
@@ -107,7 +115,7 @@ export class SimulatedSite {
       close: async () => {},
       readC: async () => {
         site.sync();
-        return model.airTemperatureC(site.hourOfDay());
+        return model.currentAirTemperatureC;
       },
     };
     const probes: ProbeArray | undefined = tank.probes && {
@@ -125,17 +133,25 @@ export class SimulatedSite {
       probes,
       valves: tank.valves.map(
         (v, i) =>
-          new SimulatedOutput(`simulated valve ${v.id} (${tank.id}, GPIO${v.pin})`, (on) => {
-            site.sync();
-            model.valves[i] = on;
-          }),
+          new SimulatedOutput(
+            `simulated valve ${v.id} (${tank.id}, GPIO${v.pin})`,
+            this.mirror(tank.id, v.id),
+            (on) => {
+              site.sync();
+              model.valves[i] = on;
+            },
+          ),
       ),
       pump:
         tank.pump &&
-        new SimulatedOutput(`simulated pump (${tank.id}, GPIO${tank.pump.pin})`, (on) => {
-          site.sync();
-          model.pumpOn = on;
-        }),
+        new SimulatedOutput(
+          `simulated pump (${tank.id}, GPIO${tank.pump.pin})`,
+          this.mirror(tank.id, 'pump'),
+          (on) => {
+            site.sync();
+            model.pumpOn = on;
+          },
+        ),
     };
   }
 }
@@ -144,14 +160,17 @@ class SimulatedOutput implements DigitalOutput {
   value: boolean | undefined;
   constructor(
     readonly description: string,
+    private readonly valueFile: string | undefined,
     private readonly apply: (on: boolean) => void,
   ) {}
   async open(): Promise<void> {
+    if (this.valueFile) await mkdir(dirname(this.valueFile), { recursive: true });
     await this.write(false);
   }
   async write(on: boolean): Promise<void> {
     this.apply(on);
     this.value = on;
+    if (this.valueFile) await writeFile(this.valueFile, on ? '1' : '0');
   }
   async close(): Promise<void> {
     await this.write(false);

@@ -17,6 +17,9 @@ const USE_PROFILE = [
 const USE_PROFILE_MEAN = USE_PROFILE.reduce((a, b) => a + b, 0) / 24;
 /** A leak fault drains this share of capacity per hour. */
 const LEAK_PCT_PER_HOUR = 1;
+/** A noisy-ultrasonic fault: condensation on the transducer, a turbulent inlet near the beam. */
+const NOISY_SPIKE_PROBABILITY = 0.3;
+const NOISY_NOISE_FACTOR = 5;
 const RAIN_DAY_PROBABILITY = 0.15;
 const RAIN_MM = { min: 2, max: 25 };
 const RAIN_HOURS = 3;
@@ -93,6 +96,11 @@ export class SimulatedTank {
   advance(dtMs: number, wallMs: number, hourOfDay: number, faults: ActiveFaults): void {
     const cap = this.shape.capacityLitres;
     this.updateWeather(wallMs, hourOfDay);
+    const us = this.config.level.ultrasonic;
+    this.airC = this.airTemperatureC(hourOfDay);
+    this.soundScale = us.compensatesTemperature
+      ? 1
+      : speedOfSoundMPerS(us.assumedAirTemperatureC) / speedOfSoundMPerS(this.airC);
 
     const valveFlow = this.valves.every(Boolean) && !faults('mains-failure');
     const inflow = valveFlow ? this.inflowLitresPerMs * Math.sqrt(this.pressure) * dtMs : 0;
@@ -130,6 +138,15 @@ export class SimulatedTank {
     if (pct > this.stats.maxLevelPct) this.stats.maxLevelPct = pct;
   }
 
+  /** Air temperature and the uncompensated sensor's distance scale at the last advance (per-step cache). */
+  private airC = 20;
+  private soundScale = 1;
+
+  /** Air temperature in the tank at the last advance. */
+  get currentAirTemperatureC(): number {
+    return this.airC;
+  }
+
   airTemperatureC(hourOfDay: number): number {
     const { min, max } = this.config.sim.airTemperatureC;
     // Coldest before dawn, warmest mid-afternoon.
@@ -137,7 +154,7 @@ export class SimulatedTank {
   }
 
   /** What the ultrasonic ranger reports now. */
-  readDistance(hourOfDay: number, faults: ActiveFaults): DistanceReading {
+  readDistance(faults: ActiveFaults): DistanceReading {
     const us = this.config.level.ultrasonic;
     const sim = this.config.sim;
     if (faults('ultrasonic-dropout') || this.random() < sim.dropoutProbability)
@@ -152,15 +169,13 @@ export class SimulatedTank {
       reported = this.random() * us.minRangeMm;
     } else {
       const noisy = faults('noisy-ultrasonic');
-      const spikeP = noisy ? 0.4 : sim.spikeProbability;
+      const spikeP = noisy ? NOISY_SPIKE_PROBABILITY : sim.spikeProbability;
       if (this.random() < spikeP) {
         // A false echo from a droplet, ladder or inlet pipe: somewhere between the sensor and the water.
         reported = us.minRangeMm + this.random() * (trueMm - us.minRangeMm);
       } else {
-        const scale = us.compensatesTemperature
-          ? 1
-          : speedOfSoundMPerS(us.assumedAirTemperatureC) / speedOfSoundMPerS(this.airTemperatureC(hourOfDay));
-        reported = trueMm * scale + gaussian(this.random) * sim.noiseMm * (noisy ? 10 : 1);
+        reported =
+          trueMm * this.soundScale + gaussian(this.random) * sim.noiseMm * (noisy ? NOISY_NOISE_FACTOR : 1);
       }
     }
     reported = Math.round(Math.min(Math.max(reported, 0), us.maxRangeMm));

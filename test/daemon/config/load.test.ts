@@ -1,0 +1,205 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, validateConfig } from '../../../daemon/config/load.js';
+import { main } from '../../../daemon/cli/main.js';
+import type { CliIo } from '../../../daemon/cli/io.js';
+import { EXAMPLE_CONFIG_FILE, exampleConfig, rawTank } from '../../helpers/config.js';
+
+function problems(input: unknown): string[] {
+  try {
+    validateConfig(input);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems.map((p) => `${p.path}: ${p.message}`);
+    throw err;
+  }
+  return [];
+}
+
+const gateway = { id: 'gw', timezone: 'UTC' };
+
+describe('config validation', () => {
+  it('accepts the shipped example and fills defaults', () => {
+    const config = exampleConfig();
+    expect(config.tanks.map((t) => t.id)).toEqual(['house', 'farm']);
+    expect(config.tanks[1]!.level.filter.medianWindow).toBe(5);
+    expect(config.tanks[1]!.control.lowPct).toBe(15);
+    expect(config.tanks[1]!.control.highPct).toBe(80);
+    expect(config.mqtt.listen.host).toBe('127.0.0.1');
+  });
+
+  it('names every problem with its exact key path, all at once', () => {
+    const list = problems({
+      gateway: { id: 'Bad Id!', timezone: 'UTC' },
+      tanks: [
+        {
+          ...rawTank(),
+          geometry: { shape: 'vertical-cylinder', diameterMm: -1, heightMm: 1300 },
+          valves: [{ id: 'mains', pin: 40 }],
+          colour: 'blue',
+        },
+      ],
+      mqtt: { port: 1883 },
+    });
+    expect(list).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^gateway\.id: must be 1-32 characters/),
+        expect.stringMatching(/^tanks\[0\]\.geometry\.diameterMm: .*>0/),
+        expect.stringMatching(/^tanks\[0\]\.valves\[0\]\.pin: .*<=27/),
+        'tanks[0].colour: unknown key',
+        'mqtt.port: unknown key',
+      ]),
+    );
+    expect(list).toHaveLength(5);
+  });
+
+  it('reports missing required keys as required', () => {
+    expect(problems({ gateway, tanks: [{ ...rawTank(), level: undefined }] })).toContain(
+      'tanks[0].level: is required',
+    );
+  });
+
+  it('checks low < high, critical <= low, high below the brim', () => {
+    const list = problems({
+      gateway,
+      tanks: [rawTank({ control: { lowPct: 85, highPct: 80, criticalPct: 90 } })],
+    });
+    expect(list).toContain('tanks[0].control.lowPct: must be less than control.highPct (80)');
+    expect(list).toContain('tanks[0].control.criticalPct: must not exceed control.lowPct (85)');
+    expect(problems({ gateway, tanks: [rawTank({ control: { highPct: 100 } })] })).toContain(
+      'tanks[0].control.highPct: must be below 100 (the brim): leave room to stop the fill',
+    );
+  });
+
+  it('checks probe heights: inside the tank, high-high above the high threshold, dry-run above the outlet', () => {
+    const list = problems({
+      gateway,
+      tanks: [
+        rawTank({
+          probes: {
+            electrodes: [
+              { id: 'low', heightMm: 30, pin: 17, role: 'dry-run' },
+              { id: 'top', heightMm: 900, pin: 22, role: 'high-high' },
+              { id: 'sky', heightMm: 2000, pin: 27 },
+            ],
+          },
+        }),
+      ],
+    });
+    expect(list).toContain(
+      'tanks[0].probes.electrodes[0].heightMm: a dry-run electrode must sit above the outlet (outletHeightMm 50)',
+    );
+    expect(list).toContain(
+      'tanks[0].probes.electrodes[1].heightMm: a high-high electrode must sit above the control.highPct level (1040 mm)',
+    );
+    expect(list).toContain('tanks[0].probes.electrodes[2].heightMm: must be inside the tank (below 1300 mm)');
+  });
+
+  it('refuses a pin used twice, naming both users', () => {
+    const list = problems({
+      gateway,
+      tanks: [
+        rawTank(),
+        rawTank({ id: 'farm', valves: [{ id: 'v', pin: 17 }], pump: { pin: 5 }, probes: undefined }),
+      ],
+    });
+    expect(list).toEqual([
+      'tanks[1].valves[0].pin: GPIO 17 is already used by tanks[0].probes.electrodes[0].pin',
+    ]);
+  });
+
+  it('refuses a sensor mounted so the brim is in its dead zone', () => {
+    const list = problems({ gateway, tanks: [rawTank({ level: { ultrasonic: { mountHeightMm: 1400 } } })] });
+    expect(list).toEqual([
+      'tanks[0].level.ultrasonic.mountHeightMm: water at the brim would be 100 mm from the sensor, inside its dead zone (minRangeMm 250): mount the sensor higher',
+    ]);
+  });
+
+  it('refuses duplicate ids, an unknown time zone, a bad calibration table, a normally-open valve', () => {
+    const list = problems({
+      gateway: { id: 'gw', timezone: 'Mars/Olympus' },
+      tanks: [
+        rawTank({
+          geometry: {
+            shape: 'calibration-table',
+            points: [
+              { heightMm: 0, litres: 0 },
+              { heightMm: 500, litres: 400 },
+              { heightMm: 400, litres: 300 },
+            ],
+          },
+          valves: [
+            { id: 'a', pin: 23 },
+            { id: 'a', pin: 25, normallyClosed: false },
+          ],
+        }),
+      ],
+    });
+    expect(list).toEqual(
+      expect.arrayContaining([
+        'tanks[0].valves[1].normallyClosed: must be true: use a normally-closed valve so a power cut stops the water',
+      ]),
+    );
+    const list2 = problems({
+      gateway: { id: 'gw', timezone: 'Mars/Olympus' },
+      tanks: [
+        rawTank({
+          geometry: {
+            shape: 'calibration-table',
+            points: [
+              { heightMm: 0, litres: 0 },
+              { heightMm: 500, litres: 400 },
+              { heightMm: 400, litres: 300 },
+            ],
+          },
+          valves: [
+            { id: 'a', pin: 23 },
+            { id: 'a', pin: 25 },
+          ],
+        }),
+      ],
+    });
+    expect(list2).toEqual(
+      expect.arrayContaining([
+        'gateway.timezone: unknown time zone "Mars/Olympus" (use an IANA name like Europe/Paris)',
+        'tanks[0].geometry.points[2].heightMm: heights must increase strictly',
+        'tanks[0].geometry.points[2].litres: litres must increase strictly',
+      ]),
+    );
+  });
+
+  it('reports YAML syntax errors with the line', () => {
+    expect(() => parseConfig('gateway:\n  id: [unclosed\n')).toThrow(/YAML syntax error at line \d+/);
+  });
+});
+
+describe('smart-tank config check', () => {
+  function io() {
+    const out: string[] = [];
+    const err: string[] = [];
+    const cli: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), progress: () => {}, isTTY: false };
+    return { cli, out, err };
+  }
+
+  it('exits 0 for the example', async () => {
+    const { cli, out } = io();
+    expect(await main(['config', 'check', EXAMPLE_CONFIG_FILE], cli)).toBe(0);
+    expect(out.join('\n')).toMatch(/valid \(gateway farm-gw-01, 2 tank\(s\)\)/);
+  });
+
+  it('exits 1 with one `path: message` line per problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'gateway:\n  id: gw\n  colour: red\ntanks: []\n');
+    const { cli, out } = io();
+    expect(await main(['config', 'check', file], cli)).toBe(1);
+    expect(out).toEqual(['gateway.colour: unknown key', 'tanks: needs at least one tank']);
+  });
+
+  it('exits 1 naming the file when it cannot be read', async () => {
+    const { cli, out } = io();
+    expect(await main(['config', 'check', '/nonexistent/x.yaml'], cli)).toBe(1);
+    expect(out[0]).toMatch(/^\(root\): cannot read file/);
+  });
+});

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { LevelEstimator, type DistanceReading } from '../../../daemon/level/estimator.js';
+import { compensateDistanceMm, speedOfSoundMPerS } from '../../../daemon/level/sound.js';
+import { tank } from '../../helpers/config.js';
+
+const ok = (distanceMm: number): DistanceReading => ({ ok: true, distanceMm });
+// Mount 1600 mm, brim 1300 mm, 2,001 L: 50% is 650 mm of water, 950 mm from the sensor.
+const distanceAtPct = (pct: number) => 1600 - 13 * pct;
+
+function feed(
+  est: LevelEstimator,
+  start: number,
+  samples: DistanceReading[],
+  probes?: Record<string, boolean>,
+  stepMs = 2000,
+) {
+  let t = start;
+  let r = est.update({ atMs: t, distance: samples[0]! });
+  for (const s of samples.slice(1)) {
+    t += stepMs;
+    r = est.update({ atMs: t, distance: s, probesWet: probes });
+  }
+  return { reading: r, endMs: t };
+}
+
+describe('level estimator', () => {
+  it('turns distances into height, litres and percent of capacity', () => {
+    const est = new LevelEstimator(tank(), 0);
+    const { reading } = feed(est, 0, Array(10).fill(ok(distanceAtPct(50))));
+    expect(reading.quality).toBe('ok');
+    expect(reading.heightMm).toBeCloseTo(650, 3);
+    expect(reading.levelPct).toBeCloseTo(50, 3);
+    expect(reading.litres).toBeCloseTo(1000.5, 0);
+  });
+
+  it('is starting until the first sample, stale when samples stop for staleAfterS', () => {
+    const est = new LevelEstimator(tank(), 0);
+    expect(est.update({ atMs: 1000, distance: { ok: false, error: 'timeout' } }).quality).toBe('starting');
+    expect(est.update({ atMs: 31_000, distance: { ok: false, error: 'timeout' } }).quality).toBe('stale');
+    feed(est, 32_000, Array(5).fill(ok(950)));
+    const r = est.update({ atMs: 32_000 + 8000 + 31_000, distance: { ok: false, error: 'timeout' } });
+    expect(r.quality).toBe('stale');
+    expect(r.problem).toMatch(/no good level reading for \d+ s \(level sensor: timeout\)/);
+  });
+
+  it('rejects dead-zone and out-of-range readings; a tank in the dead zone goes stale (safe), not full', () => {
+    const est = new LevelEstimator(tank(), 0);
+    feed(est, 0, Array(5).fill(ok(950)));
+    const { reading } = feed(est, 10_000, Array(20).fill(ok(120)));
+    expect(reading.quality).toBe('stale');
+    expect(reading.problem).toMatch(/dead zone/);
+  });
+
+  it('ignores 5% echo spikes: the control level stays within a few mm', () => {
+    const est = new LevelEstimator(tank(), 0);
+    const samples = Array.from({ length: 200 }, (_, i) => (i % 20 === 7 ? ok(300 + (i % 3) * 100) : ok(950)));
+    let worst = 0;
+    let t = 0;
+    for (const s of samples) {
+      const r = est.update({ atMs: (t += 2000), distance: s });
+      if (r.heightMm !== undefined) worst = Math.max(worst, Math.abs(r.heightMm - 650));
+    }
+    expect(worst).toBeLessThan(1);
+  });
+
+  it('starts afresh after a stale spell: a level that moved while the sensor was silent is taken', () => {
+    const est = new LevelEstimator(
+      tank({ level: { ultrasonic: { mountHeightMm: 1600 }, filter: { controlTimeConstantS: 0 } } }),
+      0,
+    );
+    feed(est, 0, Array(10).fill(ok(950)));
+    est.update({ atMs: 60_000, distance: { ok: false, error: 'timeout' } });
+    const { reading } = feed(est, 62_000, Array(6).fill(ok(650)));
+    expect(reading.quality).toBe('ok');
+    expect(reading.heightMm).toBeCloseTo(950, 0);
+  });
+
+  it('a spike among the first samples does not capture the level', () => {
+    const est = new LevelEstimator(tank(), 0);
+    const { reading } = feed(est, 0, [ok(300), ...Array(10).fill(ok(950))]);
+    expect(reading.heightMm).toBeCloseTo(650, 0);
+  });
+
+  it('the control path reacts faster than the display path', () => {
+    const est = new LevelEstimator(tank(), 0);
+    feed(est, 0, Array(30).fill(ok(950)));
+    // A fill: the water rises 2 mm per sample.
+    const { reading } = feed(
+      est,
+      60_000,
+      Array.from({ length: 60 }, (_, i) => ok(950 - 2 * i)),
+    );
+    expect(reading.heightMm! - 650).toBeGreaterThan(100);
+    expect(reading.displayPct!).toBeLessThan(reading.levelPct!);
+  });
+
+  it('compensates the speed of sound for air temperature', () => {
+    expect(speedOfSoundMPerS(20)).toBeCloseTo(343.2, 0);
+    // At 35 °C an uncompensated sensor reads a 1000 mm gap as ~975 mm.
+    const reported = 1000 * (speedOfSoundMPerS(20) / speedOfSoundMPerS(35));
+    expect(compensateDistanceMm(reported, 20, 35)).toBeCloseTo(1000, 6);
+
+    const est = new LevelEstimator(tank(), 0);
+    let r;
+    for (let i = 0; i < 10; i++)
+      r = est.update({ atMs: i * 2000, distance: ok(Math.round(reported)), airTemperatureC: 35 });
+    expect(r!.heightMm).toBeCloseTo(600, 0); // 1600 - 1000
+  });
+
+  it('marks a noisy sensor when many readings are rejected', () => {
+    const est = new LevelEstimator(tank(), 0);
+    let r;
+    for (let i = 0; i < 200; i++) r = est.update({ atMs: i * 2000, distance: i % 2 ? ok(100) : ok(950) });
+    expect(r!.quality).toBe('noisy');
+    expect(r!.levelPct).toBeCloseTo(50, 0);
+  });
+
+  it('cross-checks probes: a wet probe above the level is a disagreement (probe-wetter)', () => {
+    const est = new LevelEstimator(tank(), 0);
+    // Level 20% but the middle electrode (650 mm = 50%) reads wet.
+    const { reading } = feed(est, 0, Array(10).fill(ok(distanceAtPct(20))), {
+      bottom: true,
+      middle: true,
+      top: false,
+    });
+    expect(reading.quality).toBe('disagree');
+    expect(reading.disagreement).toEqual({ electrode: 'middle', kind: 'probe-wetter' });
+    expect(reading.problem).toMatch(/probe "middle" at 50% is wet but the level sensor reads 20%/);
+  });
+
+  it('reports high-high wet and dry-run dry from debounced probes', () => {
+    const est = new LevelEstimator(tank(), 0);
+    const { reading } = feed(est, 0, Array(10).fill(ok(distanceAtPct(95))), {
+      bottom: true,
+      middle: true,
+      top: true,
+    });
+    expect(reading.highHighWet).toBe(true);
+    expect(reading.dryRunDry).toBe(false);
+    expect(reading.quality).toBe('ok');
+    // One splash does not flip a debounced electrode.
+    const r = est.update({
+      atMs: 100_000,
+      distance: ok(distanceAtPct(95)),
+      probesWet: { bottom: false, middle: true, top: true },
+    });
+    expect(r.dryRunDry).toBe(false);
+  });
+});

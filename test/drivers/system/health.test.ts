@@ -1,0 +1,52 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HostHealthReader } from '../../../drivers/system/health.js';
+
+function fakeRoot(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'root-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+const proc = {
+  'proc/uptime': '12345.67 20000.00\n',
+  'proc/loadavg': '0.42 0.30 0.20 1/123 4567\n',
+  'proc/meminfo': 'MemTotal:         948304 kB\nMemFree:          100000 kB\nMemAvailable:     474152 kB\n',
+  'proc/stat': 'cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 50 0 50 400 0 0 0 0 0 0\n',
+};
+
+describe('Pi health', () => {
+  it('reads a Raspberry Pi style tree: cpu-thermal zone, memory, load, uptime', async () => {
+    const root = fakeRoot({
+      ...proc,
+      'sys/class/thermal/thermal_zone0/type': 'cpu-thermal\n',
+      'sys/class/thermal/thermal_zone0/temp': '48312\n',
+    });
+    const h = await new HostHealthReader(root).read();
+    expect(h).toEqual({
+      uptimeS: 12346,
+      load1: 0.42,
+      cpuPct: 0,
+      memUsedPct: 50,
+      memAvailableMb: 463,
+      cpuTemperatureC: 48.3,
+    });
+  });
+
+  it('computes CPU use between two readings', async () => {
+    const root = fakeRoot(proc);
+    const reader = new HostHealthReader(root);
+    await reader.read();
+    writeFileSync(join(root, 'proc/stat'), 'cpu  150 0 150 900 0 0 0 0 0 0\n');
+    expect((await reader.read()).cpuPct).toBe(50);
+  });
+
+  it('reports no temperature where there is no thermal zone', async () => {
+    expect((await new HostHealthReader(fakeRoot(proc)).read()).cpuTemperatureC).toBeNull();
+  });
+});
