@@ -2,9 +2,9 @@
 // the simulated tank implement them; the daemon never knows which. Constructors do no IO: `open()`
 // acquires the device (and puts outputs in their safe state), `close()` releases it safely.
 
-import type { DistanceReading } from '../daemon/level/estimator.js';
+import type { RawLevel } from '../daemon/level/estimator.js';
 
-export type { DistanceReading };
+export type { RawLevel };
 
 export interface Device {
   /** Human-readable identity for logs and `hw check` (e.g. "GPIO17 (sysfs 529)"). */
@@ -24,9 +24,9 @@ export interface DigitalInput extends Device {
   read(): Promise<boolean>;
 }
 
-/** An ultrasonic ranger or any sensor reporting the distance from its face down to the water. */
-export interface DistanceSensor extends Device {
-  read(): Promise<DistanceReading>;
+/** A level source: an ultrasonic ranger (distance down to the water) or a pressure transmitter (column). */
+export interface LevelSensor extends Device {
+  read(): Promise<RawLevel>;
 }
 
 export interface TemperatureSensor extends Device {
@@ -41,7 +41,7 @@ export interface ProbeArray extends Device {
 
 /** Everything one tank needs from the hardware. */
 export interface TankHardware {
-  ultrasonic: DistanceSensor;
+  level: LevelSensor;
   airTemperature?: TemperatureSensor;
   probes?: ProbeArray;
   /** Fill valves by id, driven together. */
@@ -51,7 +51,7 @@ export interface TankHardware {
 
 export function tankDevices(hw: TankHardware): Device[] {
   return [
-    hw.ultrasonic,
+    hw.level,
     ...(hw.airTemperature ? [hw.airTemperature] : []),
     ...(hw.probes ? [hw.probes] : []),
     ...hw.valves,

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { tankShape } from '../level/geometry.js';
-import { configSchema, type Config, type TankConfig } from './schema.js';
+import { configSchema, levelSampleIntervalMs, type Config, type TankConfig } from './schema.js';
 
 export interface ConfigProblem {
   path: string;
@@ -155,39 +155,55 @@ function checkTank(
 
   if (tank.outletHeightMm >= brim) add(at('outletHeightMm'), `must be below the brim (${brim} mm)`);
 
-  const us = tank.level.ultrasonic;
-  if (us.mountHeightMm < brim) {
-    add(
-      at('level', 'ultrasonic', 'mountHeightMm'),
-      `must be at least the tank height (${round(brim)} mm): the sensor sits above the brim`,
-    );
-  } else if (us.mountHeightMm - brim < us.minRangeMm) {
-    add(
-      at('level', 'ultrasonic', 'mountHeightMm'),
-      `water at the brim would be ${round(us.mountHeightMm - brim)} mm from the sensor, inside its dead zone ` +
-        `(minRangeMm ${us.minRangeMm}): mount the sensor higher`,
-    );
+  const { ultrasonic: us, pressure } = tank.level;
+  if ((us === undefined) === (pressure === undefined)) {
+    add(at('level'), 'needs exactly one level source: ultrasonic or pressure');
   }
-  if (us.mountHeightMm > us.maxRangeMm) {
-    add(
-      at('level', 'ultrasonic', 'maxRangeMm'),
-      `the tank floor (${us.mountHeightMm} mm) is beyond the sensor's range`,
-    );
+  if (us) {
+    if (us.mountHeightMm < brim) {
+      add(
+        at('level', 'ultrasonic', 'mountHeightMm'),
+        `must be at least the tank height (${round(brim)} mm): the sensor sits above the brim`,
+      );
+    } else if (us.mountHeightMm - brim < us.minRangeMm) {
+      add(
+        at('level', 'ultrasonic', 'mountHeightMm'),
+        `water at the brim would be ${round(us.mountHeightMm - brim)} mm from the sensor, inside its dead zone ` +
+          `(minRangeMm ${us.minRangeMm}): mount the sensor higher`,
+      );
+    }
+    if (us.mountHeightMm > us.maxRangeMm) {
+      add(
+        at('level', 'ultrasonic', 'maxRangeMm'),
+        `the tank floor (${us.mountHeightMm} mm) is beyond the sensor's range`,
+      );
+    }
+    if (us.minRangeMm >= us.maxRangeMm)
+      add(at('level', 'ultrasonic', 'minRangeMm'), 'must be less than maxRangeMm');
   }
-  if (us.minRangeMm >= us.maxRangeMm)
-    add(at('level', 'ultrasonic', 'minRangeMm'), 'must be less than maxRangeMm');
+  if (pressure) {
+    if (pressure.sensorHeightMm >= brim)
+      add(at('level', 'pressure', 'sensorHeightMm'), `must be below the brim (${round(brim)} mm)`);
+    if (pressure.sensorHeightMm + pressure.fullScaleMm < brim) {
+      add(
+        at('level', 'pressure', 'fullScaleMm'),
+        `a full tank (${round(brim - pressure.sensorHeightMm)} mm of water above the sensor) is beyond full scale`,
+      );
+    }
+  }
+  const sampleIntervalMs = levelSampleIntervalMs(tank);
 
   const f = tank.level.filter;
   if (f.medianWindow % 2 === 0) add(at('level', 'filter', 'medianWindow'), 'must be odd');
-  if (f.staleAfterS * 1000 < f.medianWindow * us.sampleIntervalMs) {
+  if (f.staleAfterS * 1000 < f.medianWindow * sampleIntervalMs) {
     add(
       at('level', 'filter', 'staleAfterS'),
-      `must give the median window time to fill (${(f.medianWindow * us.sampleIntervalMs) / 1000} s)`,
+      `must give the median window time to fill (${(f.medianWindow * sampleIntervalMs) / 1000} s)`,
     );
-  } else if (f.staleAfterS * 1000 < 2 * us.sampleIntervalMs) {
+  } else if (f.staleAfterS * 1000 < 2 * sampleIntervalMs) {
     add(
       at('level', 'filter', 'staleAfterS'),
-      `must cover at least two samples (${(2 * us.sampleIntervalMs) / 1000} s)`,
+      `must cover at least two samples (${(2 * sampleIntervalMs) / 1000} s)`,
     );
   }
 

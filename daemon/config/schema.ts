@@ -1,19 +1,21 @@
 // The one schema of the gateway's YAML config. Types are derived from it (z.infer), so the compile-time
-// shape and the runtime validation cannot drift apart. Cross-field rules live in `crossChecks` below and
-// report exact key paths like the field rules do.
+// shape and the runtime validation cannot drift apart. Its parts live beside it (hardware-schema.ts,
+// mqtt-schema.ts, vpn-schema.ts); cross-field rules live in load.ts and report exact key paths too.
 //
 // Units are in the key names: Mm (millimetres), Pct (percent of tank capacity by volume), S / Ms / Minutes.
 
 import { z } from 'zod';
-
-const pct = z.number().min(0).max(100);
-const positiveMm = z.number().positive();
-const seconds = z.number().min(0);
-const bcmPin = z.number().int().min(0).max(27);
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM (24 h)');
-const id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be 1-32 characters: lower-case letters, digits, - or _');
+import {
+  hardwareSchema,
+  pressureSchema,
+  probesSchema,
+  pumpSchema,
+  ultrasonicSchema,
+  valveSchema,
+} from './hardware-schema.js';
+import { mqttSchema } from './mqtt-schema.js';
+import { hhmm, id, pct, positiveMm, seconds } from './primitives.js';
+import { vpnSchema } from './vpn-schema.js';
 
 // ---- tank geometry -------------------------------------------------------------------------------------
 
@@ -52,20 +54,7 @@ export const geometrySchema = z.discriminatedUnion('shape', [
   calibrationTable,
 ]);
 
-// ---- level sensing -------------------------------------------------------------------------------------
-
-export const ultrasonicSchema = z.strictObject({
-  /** Distance from the sensor face down to the tank floor. */
-  mountHeightMm: positiveMm,
-  /** Readings nearer than this are inside the sensor's dead zone (JSN-SR04T: ~200-250 mm). */
-  minRangeMm: z.number().min(0).default(250),
-  maxRangeMm: positiveMm.default(4500),
-  sampleIntervalMs: z.number().int().min(100).max(60_000).default(2000),
-  /** True when the sensor compensates the speed of sound itself (e.g. URM09). */
-  compensatesTemperature: z.boolean().default(false),
-  /** Air temperature the sensor's distance assumes when it does not compensate. */
-  assumedAirTemperatureC: z.number().min(-40).max(80).default(20),
-});
+// ---- level estimation ----------------------------------------------------------------------------------
 
 export const filterSchema = z.strictObject({
   /** Median over this many accepted samples (odd). */
@@ -82,56 +71,6 @@ export const filterSchema = z.strictObject({
   staleAfterS: z.number().positive().default(30),
   /** Share of rejected samples over the last 5 minutes that marks the sensor noisy (clear below half). */
   noisyRejectRatio: z.number().min(0).max(1).default(0.2),
-});
-
-const probeElectrode = z.strictObject({
-  id,
-  /** Height of the electrode tip above the tank floor. */
-  heightMm: z.number().min(0),
-  pin: bcmPin,
-  /**
-   * dry-run: bottom electrode, dry stops the pump; high-high: top electrode, wet closes the fill valve
-   * whatever the ultrasonic says; level: cross-check only.
-   */
-  role: z.enum(['dry-run', 'high-high', 'level']).default('level'),
-});
-
-export const probesSchema = z.strictObject({
-  /** Output that powers the electrodes only while sampling (DC on an electrode corrodes it). */
-  excitationPin: bcmPin.optional(),
-  /** Input level that means wet (true = pin reads high when the electrode is in water). */
-  wetWhenHigh: z.boolean().default(true),
-  /** Consecutive equal samples before a probe changes state (ripple, splashing). */
-  debounceSamples: z.number().int().min(1).max(20).default(3),
-  electrodes: z.array(probeElectrode).min(1),
-});
-
-// ---- outputs -------------------------------------------------------------------------------------------
-
-const output = {
-  pin: bcmPin,
-  /** Relay boards that switch on a low input. */
-  activeLow: z.boolean().default(false),
-};
-
-/** Fill valves of one tank open and close together (two in series guard against one stuck open). */
-export const valveSchema = z.strictObject({
-  id,
-  ...output,
-  /** Only normally-closed solenoids are supported: losing power must stop the water. */
-  normallyClosed: z
-    .literal(true, 'must be true: use a normally-closed valve so a power cut stops the water')
-    .default(true),
-});
-
-export const pumpSchema = z.strictObject({
-  ...output,
-  minOnS: seconds.default(30),
-  minOffS: seconds.default(60),
-  maxStartsPerHour: z.number().int().min(1).max(60).default(12),
-  /** Dry-run protection by level: stop below this, restart only above restartAbovePct. */
-  stopBelowPct: pct.default(8),
-  restartAbovePct: pct.default(12),
 });
 
 // ---- control rules -------------------------------------------------------------------------------------
@@ -209,8 +148,10 @@ export const tankSchema = z.strictObject({
   geometry: geometrySchema,
   /** Height of the outlet (pump intake) above the floor: below it the pump runs dry. */
   outletHeightMm: z.number().min(0).default(0),
+  /** Exactly one level source: an ultrasonic ranger above the water or a pressure transmitter below it. */
   level: z.strictObject({
-    ultrasonic: ultrasonicSchema,
+    ultrasonic: ultrasonicSchema.optional(),
+    pressure: pressureSchema.optional(),
     filter: filterSchema.prefault({}),
   }),
   probes: probesSchema.optional(),
@@ -218,36 +159,6 @@ export const tankSchema = z.strictObject({
   pump: pumpSchema.optional(),
   control: controlSchema.prefault({}),
   sim: tankSimSchema.prefault({}),
-});
-
-// ---- gateway -------------------------------------------------------------------------------------------
-
-export const mqttSchema = z.strictObject({
-  /** embedded: Aedes inside the daemon (development, simulator); external: a client of Mosquitto. */
-  broker: z.enum(['embedded', 'external']).default('embedded'),
-  /** Embedded broker listener; loopback only until the secure plane is configured. */
-  listen: z
-    .strictObject({
-      host: z.string().default('127.0.0.1'),
-      port: z.number().int().min(0).max(65535).default(1883),
-    })
-    .prefault({}),
-  /** External broker URL, e.g. mqtt://127.0.0.1:1883. */
-  url: z.string().url().optional(),
-  username: z.string().optional(),
-  /** File holding the password (never the password itself in the config). */
-  passwordFile: z.string().optional(),
-  topicPrefix: z
-    .string()
-    .regex(
-      /^[a-zA-Z0-9_-]+(\/[a-zA-Z0-9_-]+)*$/,
-      'must be topic levels of letters, digits, - or _ (no wildcards)',
-    )
-    .default('smart-tank'),
-  /** Level change that triggers a state publish; smaller moves wait for the heartbeat. */
-  publishMinDeltaPct: z.number().min(0).default(0.5),
-  stateHeartbeatS: z.number().positive().default(300),
-  systemIntervalS: z.number().positive().default(60),
 });
 
 export const configSchema = z.strictObject({
@@ -266,24 +177,9 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   log: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).prefault({}),
-  hardware: z
-    .strictObject({
-      backend: z.enum(['sim', 'pi']).default('sim'),
-      sim: z
-        .strictObject({
-          seed: z.number().int().default(1),
-          /** Simulated seconds per wall second when the daemon runs on the simulator. */
-          speed: z.number().positive().max(10_000).default(1),
-          /**
-           * Mirror every simulated output into DIR/<tank>/<output>/value ("0" or "1"), like a sysfs GPIO
-           * value file, so another process (a test, an installer's demo) can see the relays.
-           */
-          outputStateDir: z.string().optional(),
-        })
-        .prefault({}),
-    })
-    .prefault({}),
+  hardware: hardwareSchema.prefault({}),
   mqtt: mqttSchema.prefault({}),
+  vpn: vpnSchema.optional(),
   tanks: z.array(tankSchema).min(1, 'needs at least one tank'),
 });
 
@@ -291,6 +187,12 @@ export type Config = z.infer<typeof configSchema>;
 export type TankConfig = z.infer<typeof tankSchema>;
 export type Geometry = z.infer<typeof geometrySchema>;
 export type UltrasonicConfig = z.infer<typeof ultrasonicSchema>;
+export type PressureConfig = z.infer<typeof pressureSchema>;
+
+/** How often the tank's level source is sampled. */
+export function levelSampleIntervalMs(tank: TankConfig): number {
+  return (tank.level.ultrasonic ?? tank.level.pressure)?.sampleIntervalMs ?? 2000;
+}
 export type FilterConfig = z.infer<typeof filterSchema>;
 export type ProbesConfig = z.infer<typeof probesSchema>;
 export type ValveConfig = z.infer<typeof valveSchema>;
@@ -298,3 +200,5 @@ export type PumpConfig = z.infer<typeof pumpSchema>;
 export type ControlConfig = z.infer<typeof controlSchema>;
 export type TankSimConfig = z.infer<typeof tankSimSchema>;
 export type MqttConfig = z.infer<typeof mqttSchema>;
+export type HardwareConfig = z.infer<typeof hardwareSchema>;
+export type VpnConfig = z.infer<typeof vpnSchema>;

@@ -1,22 +1,28 @@
 // Level estimator: raw ultrasonic distances and probe states in, a level with its quality out.
 //
 //   distance -> range/dead-zone check -> temperature compensation -> water height -> plausibility
+//   (or, from a pressure transmitter: water column -> range check -> water height -> plausibility)
 //     (spike) check -> median -> fast smoothing (control) and slow smoothing (display) -> litres, percent
 //   probes -> debounce -> cross-check against the level
 //
 // Every reading carries its quality; anything but ok/noisy makes the controller go to its safe state.
 
-import type { ProbesConfig, TankConfig } from '../config/schema.js';
+import { levelSampleIntervalMs, type ProbesConfig, type TankConfig } from '../config/schema.js';
 import { compensateDistanceMm } from './sound.js';
 import { Debounced, median, plausible, RatioWindow, smooth, Window } from './filters.js';
 import { percentOf, tankShape, type TankShape } from './geometry.js';
 
-export type DistanceReading = { ok: true; distanceMm: number } | { ok: false; error: string };
+/**
+ * What a level sensor reports: an ultrasonic ranger the distance from its face down to the water, a
+ * pressure transmitter the water column above its diaphragm.
+ */
+export type RawLevel =
+  { ok: true; distanceMm: number } | { ok: true; columnMm: number } | { ok: false; error: string };
 
 export interface LevelSample {
   /** Monotonic time of the sample. */
   atMs: number;
-  distance: DistanceReading;
+  raw: RawLevel;
   airTemperatureC?: number;
   /** Raw electrode states (wet = true) by electrode id, when the probes were sampled this time. */
   probesWet?: Readonly<Record<string, boolean>>;
@@ -50,6 +56,8 @@ export interface LevelReading {
 
 // Long enough that the share of rejects is a stable statistic (150 samples at 2 s).
 const REJECT_WINDOW_S = 300;
+/** Offset a pressure transmitter may show around its range ends before a reading counts as broken. */
+const PRESSURE_SLACK_MM = 50;
 /** Disagreement must persist this many samples (ripple while a fill lands on an electrode). */
 const DISAGREE_CONFIRM_SAMPLES = 5;
 
@@ -79,7 +87,7 @@ export class LevelEstimator {
     const f = tank.level.filter;
     this.heights = new Window(f.medianWindow);
     this.rejects = new RatioWindow(
-      Math.max(5, Math.round((REJECT_WINDOW_S * 1000) / tank.level.ultrasonic.sampleIntervalMs)),
+      Math.max(5, Math.round((REJECT_WINDOW_S * 1000) / levelSampleIntervalMs(tank))),
     );
     this.startedAtMs = startedAtMs;
     this.electrodes = (tank.probes?.electrodes ?? []).map((e) => ({
@@ -103,31 +111,24 @@ export class LevelEstimator {
 
   /** Takes a sample without building a reading (the simulator samples several times per control step). */
   ingest(sample: LevelSample): void {
-    this.acceptDistance(sample);
+    this.acceptRaw(sample);
     if (sample.probesWet) this.acceptProbes(sample.probesWet, this.tank.probes);
   }
 
-  private acceptDistance(sample: LevelSample): void {
-    const us = this.tank.level.ultrasonic;
-    const d = sample.distance;
-    if (!d.ok) {
-      this.lastProblem = `level sensor: ${d.error}`;
+  private acceptRaw(sample: LevelSample): void {
+    const r = sample.raw;
+    if (!r.ok) {
+      this.lastProblem = `level sensor: ${r.error}`;
       return; // a missing sample is neither good nor a reject: staleness covers it
     }
-    if (!Number.isFinite(d.distanceMm) || d.distanceMm < us.minRangeMm || d.distanceMm > us.maxRangeMm) {
+    const heightMm =
+      'columnMm' in r
+        ? this.heightFromColumn(r.columnMm)
+        : this.heightFromDistance(r.distanceMm, sample.airTemperatureC);
+    if (heightMm === undefined) {
       this.rejects.push(true);
-      this.lastProblem =
-        Number.isFinite(d.distanceMm) && d.distanceMm < us.minRangeMm
-          ? `level sensor reads ${Math.round(d.distanceMm)} mm, inside its dead zone (< ${us.minRangeMm} mm)`
-          : `level sensor reads out of range (${d.distanceMm} mm)`;
       return;
     }
-    const distanceMm =
-      !us.compensatesTemperature && sample.airTemperatureC !== undefined
-        ? compensateDistanceMm(d.distanceMm, us.assumedAirTemperatureC, sample.airTemperatureC)
-        : d.distanceMm;
-    const heightMm = us.mountHeightMm - distanceMm;
-
     const f = this.tank.level.filter;
     const sinceGoodMs = this.lastGoodAtMs === undefined ? Infinity : sample.atMs - this.lastGoodAtMs;
     if (sinceGoodMs > f.staleAfterS * 1000) {
@@ -152,6 +153,45 @@ export class LevelEstimator {
     this.fastMm = smooth(this.fastMm, filtered, dt, f.controlTimeConstantS);
     this.displayMm = smooth(this.displayMm, filtered, dt, f.displayTimeConstantS);
     this.lastSmoothedAtMs = sample.atMs;
+  }
+
+  private heightFromDistance(distanceMm: number, airTemperatureC: number | undefined): number | undefined {
+    const us = this.tank.level.ultrasonic;
+    if (!us) {
+      this.lastProblem = 'level sensor reports a distance but the tank is configured for a pressure sensor';
+      return undefined;
+    }
+    if (!Number.isFinite(distanceMm) || distanceMm < us.minRangeMm || distanceMm > us.maxRangeMm) {
+      this.lastProblem =
+        Number.isFinite(distanceMm) && distanceMm < us.minRangeMm
+          ? `level sensor reads ${Math.round(distanceMm)} mm, inside its dead zone (< ${us.minRangeMm} mm)`
+          : `level sensor reads out of range (${distanceMm} mm)`;
+      return undefined;
+    }
+    const corrected =
+      !us.compensatesTemperature && airTemperatureC !== undefined
+        ? compensateDistanceMm(distanceMm, us.assumedAirTemperatureC, airTemperatureC)
+        : distanceMm;
+    return us.mountHeightMm - corrected;
+  }
+
+  private heightFromColumn(columnMm: number): number | undefined {
+    const p = this.tank.level.pressure;
+    if (!p) {
+      this.lastProblem =
+        'level sensor reports a water column but the tank is configured for an ultrasonic sensor';
+      return undefined;
+    }
+    // A little below zero is offset error at an empty tank; far outside the range is a broken loop or ADC.
+    if (
+      !Number.isFinite(columnMm) ||
+      columnMm < -PRESSURE_SLACK_MM ||
+      columnMm > p.fullScaleMm + PRESSURE_SLACK_MM
+    ) {
+      this.lastProblem = `pressure sensor reads out of range (${Math.round(columnMm)} mm of water)`;
+      return undefined;
+    }
+    return p.sensorHeightMm + Math.max(0, columnMm);
   }
 
   private acceptProbes(wet: Readonly<Record<string, boolean>>, config: ProbesConfig | undefined): void {

@@ -7,7 +7,7 @@
 //        broker -> devices closed.
 
 import { readFile } from 'node:fs/promises';
-import type { Config } from '../config/schema.js';
+import { levelSampleIntervalMs, type Config } from '../config/schema.js';
 import { LocalTime, type Clock } from '../clock.js';
 import { raiseTimedAlarm } from '../control/controller.js';
 import type { TankCommand } from '../control/commands.js';
@@ -216,7 +216,7 @@ export class Gateway {
 
   private scheduleLoop(): void {
     if (this.stopped) return;
-    const intervalMs = Math.min(...this.tanks.map((t) => t.tank.level.ultrasonic.sampleIntervalMs));
+    const intervalMs = Math.min(...this.tanks.map((t) => levelSampleIntervalMs(t.tank)));
     this.loopTimer = setTimeout(() => {
       this.currentTick = this.tickAll().then(
         () => this.scheduleLoop(),

@@ -3,11 +3,11 @@
 // reading quality, never a crash; a failed output write is fatal (the caller drives everything safe
 // and exits, and the boot-time pin defaults keep the relays off until the daemon is back).
 
-import type { TankConfig } from '../config/schema.js';
+import { levelSampleIntervalMs, type TankConfig } from '../config/schema.js';
 import type { Clock, LocalTime } from '../clock.js';
 import type { CommandOutcome, TankCommand } from '../control/commands.js';
 import type { ControllerState, Decision, Outputs } from '../control/types.js';
-import type { DistanceReading } from '../level/estimator.js';
+import type { RawLevel } from '../level/estimator.js';
 import type { Logger } from '../log.js';
 import { tankDevices, type DigitalOutput, type TankHardware } from '../../drivers/types.js';
 import { TankCore } from './tank-core.js';
@@ -65,19 +65,16 @@ export class TankRuntime {
    */
   private async prime(): Promise<void> {
     const { hardware, clock, tank } = this.deps;
-    const timeoutMs = Math.max(500, tank.level.ultrasonic.sampleIntervalMs);
+    const timeoutMs = Math.max(500, levelSampleIntervalMs(tank));
     let good = 0;
     let failedInARow = 0;
     // The first tick adds one more sample; a sensor failing twice in a row will show as stale instead
     // of holding up the start.
     while (good < tank.level.filter.medianWindow - 1 && failedInARow < 2) {
-      const distance = await guarded<DistanceReading>(hardware.ultrasonic.read(), timeoutMs, (e) => ({
-        ok: false,
-        error: e,
-      }));
-      failedInARow = distance.ok ? 0 : failedInARow + 1;
-      if (distance.ok) good++;
-      this.started.ingest({ atMs: clock.monotonicMs(), distance });
+      const raw = await guarded<RawLevel>(hardware.level.read(), timeoutMs, (e) => ({ ok: false, error: e }));
+      failedInARow = raw.ok ? 0 : failedInARow + 1;
+      if (raw.ok) good++;
+      this.started.ingest({ atMs: clock.monotonicMs(), raw });
     }
   }
 
@@ -100,13 +97,13 @@ export class TankRuntime {
   async tick(): Promise<Decision> {
     const core = this.started;
     const { clock, hardware } = this.deps;
-    const us = this.deps.tank.level.ultrasonic;
+    const intervalMs = levelSampleIntervalMs(this.deps.tank);
     const atMs = clock.monotonicMs();
-    this.nextSampleAtMs = atMs + us.sampleIntervalMs;
-    const timeoutMs = Math.max(500, us.sampleIntervalMs);
+    this.nextSampleAtMs = atMs + intervalMs;
+    const timeoutMs = Math.max(500, intervalMs);
 
-    const [distance, airTemperatureC, probesWet] = await Promise.all([
-      guarded<DistanceReading>(hardware.ultrasonic.read(), timeoutMs, (e) => ({ ok: false, error: e })),
+    const [raw, airTemperatureC, probesWet] = await Promise.all([
+      guarded<RawLevel>(hardware.level.read(), timeoutMs, (e) => ({ ok: false, error: e })),
       hardware.airTemperature
         ? guarded(hardware.airTemperature.readC(), timeoutMs, () => undefined)
         : undefined,
@@ -116,7 +113,7 @@ export class TankRuntime {
       this.probesFailing = false;
       this.deps.log.info('probe reads recovered', { tank: this.id });
     }
-    const decision = core.step({ atMs, distance, airTemperatureC, probesWet }, this.minuteOfDay());
+    const decision = core.step({ atMs, raw, airTemperatureC, probesWet }, this.minuteOfDay());
     await this.driveOutputs(decision.outputs, false);
     return decision;
   }

@@ -2,7 +2,7 @@
 // allows, with faults injected on a schedule. A power cut goes through the same snapshot and restore
 // code as a real restart, including the daemon's persistence policy (so state may be minutes old).
 
-import type { Config } from '../config/schema.js';
+import { levelSampleIntervalMs, type Config } from '../config/schema.js';
 import { LocalTime, ManualClock } from '../clock.js';
 import type { AlarmKind, Decision } from '../control/types.js';
 import { raiseTimedAlarm } from '../control/controller.js';
@@ -144,18 +144,18 @@ export function runSimulation(options: SimOptions): SimResult {
 
       const before = saved.tanks[id];
       // The sensor is sampled at its configured rate; the controller decides once a step.
-      const sampleMs = t.tank.level.ultrasonic.sampleIntervalMs;
+      const sampleMs = levelSampleIntervalMs(t.tank);
       for (let at = tickMs - sampleMs; at > 0; at -= sampleMs) {
         t.core.ingest({
           atMs: clock.monotonicMs() - at,
-          distance: t.model.readDistance(faults),
+          raw: t.model.readLevel(faults),
           airTemperatureC: t.model.currentAirTemperatureC,
         });
       }
       const decision = t.core.step(
         {
           atMs: clock.monotonicMs(),
-          distance: t.model.readDistance(faults),
+          raw: t.model.readLevel(faults),
           airTemperatureC: t.model.currentAirTemperatureC,
           probesWet: t.model.readProbes(faults),
         },

@@ -9,9 +9,9 @@ import type { Clock } from '../../daemon/clock.js';
 import { LocalTime } from '../../daemon/clock.js';
 import type {
   DigitalOutput,
-  DistanceReading,
-  DistanceSensor,
+  LevelSensor,
   ProbeArray,
+  RawLevel,
   TankHardware,
   TemperatureSensor,
 } from '../types.js';
@@ -100,13 +100,13 @@ export class SimulatedSite {
     const model = this.model(tank.id);
     const faults = (k: FaultKind) => this.faultActive(k, tank.id);
     const site = this;
-    const ultrasonic: DistanceSensor = {
-      description: `simulated ultrasonic (${tank.id})`,
+    const level: LevelSensor = {
+      description: `simulated ${tank.level.pressure ? 'pressure transmitter' : 'ultrasonic'} (${tank.id})`,
       open: async () => {},
       close: async () => {},
-      read: async (): Promise<DistanceReading> => {
+      read: async (): Promise<RawLevel> => {
         site.sync();
-        return model.readDistance(faults);
+        return model.readLevel(faults);
       },
     };
     const airTemperature: TemperatureSensor = {
@@ -128,7 +128,7 @@ export class SimulatedSite {
       },
     };
     return {
-      ultrasonic,
+      level,
       airTemperature,
       probes,
       valves: tank.valves.map(

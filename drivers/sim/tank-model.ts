@@ -6,7 +6,7 @@
 import type { TankConfig } from '../../daemon/config/schema.js';
 import { tankShape, type TankShape } from '../../daemon/level/geometry.js';
 import { speedOfSoundMPerS } from '../../daemon/level/sound.js';
-import type { DistanceReading } from '../types.js';
+import type { RawLevel } from '../types.js';
 import type { FaultKind } from './faults.js';
 import { gaussian } from './rng.js';
 
@@ -52,6 +52,7 @@ export class SimulatedTank {
   private rain: { startMs: number; endMs: number; litresPerMs: number } | undefined;
   private rainDay = -1;
   private lastDistanceMm: number | undefined;
+  private lastColumnMm: number | undefined;
   private readonly inflowLitresPerMs: number;
   private readonly useLitresPerMs: number;
   private readonly probeOpenTarget: string | undefined;
@@ -98,9 +99,10 @@ export class SimulatedTank {
     this.updateWeather(wallMs, hourOfDay);
     const us = this.config.level.ultrasonic;
     this.airC = this.airTemperatureC(hourOfDay);
-    this.soundScale = us.compensatesTemperature
-      ? 1
-      : speedOfSoundMPerS(us.assumedAirTemperatureC) / speedOfSoundMPerS(this.airC);
+    this.soundScale =
+      !us || us.compensatesTemperature
+        ? 1
+        : speedOfSoundMPerS(us.assumedAirTemperatureC) / speedOfSoundMPerS(this.airC);
 
     const valveFlow = this.valves.every(Boolean) && !faults('mains-failure');
     const inflow = valveFlow ? this.inflowLitresPerMs * Math.sqrt(this.pressure) * dtMs : 0;
@@ -153,9 +155,30 @@ export class SimulatedTank {
     return min + ((max - min) * (1 + Math.cos(((hourOfDay - 15) / 24) * 2 * Math.PI))) / 2;
   }
 
+  /** What the tank's level sensor reports now. */
+  readLevel(faults: ActiveFaults): RawLevel {
+    return this.config.level.pressure ? this.readColumn(faults) : this.readDistance(faults);
+  }
+
+  /**
+   * A pressure transmitter: the water column above it, with a little noise. No echoes; the faults that
+   * hit an ultrasonic (stuck, noisy, dropout) hit it the same way.
+   */
+  readColumn(faults: ActiveFaults): RawLevel {
+    const p = this.config.level.pressure!;
+    if (faults('ultrasonic-dropout') || this.random() < this.config.sim.dropoutProbability)
+      return { ok: false, error: 'timeout' };
+    if (faults('stuck-ultrasonic') && this.lastColumnMm !== undefined)
+      return { ok: true, columnMm: this.lastColumnMm };
+    const noise =
+      gaussian(this.random) * this.config.sim.noiseMm * (faults('noisy-ultrasonic') ? NOISY_NOISE_FACTOR : 1);
+    this.lastColumnMm = Math.round(Math.max(0, this.waterHeightMm - p.sensorHeightMm) + noise);
+    return { ok: true, columnMm: this.lastColumnMm };
+  }
+
   /** What the ultrasonic ranger reports now. */
-  readDistance(faults: ActiveFaults): DistanceReading {
-    const us = this.config.level.ultrasonic;
+  readDistance(faults: ActiveFaults): RawLevel {
+    const us = this.config.level.ultrasonic!;
     const sim = this.config.sim;
     if (faults('ultrasonic-dropout') || this.random() < sim.dropoutProbability)
       return { ok: false, error: 'timeout' };

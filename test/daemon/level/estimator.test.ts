@@ -1,24 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { LevelEstimator, type DistanceReading } from '../../../daemon/level/estimator.js';
+import { LevelEstimator, type RawLevel } from '../../../daemon/level/estimator.js';
 import { compensateDistanceMm, speedOfSoundMPerS } from '../../../daemon/level/sound.js';
 import { tank } from '../../helpers/config.js';
 
-const ok = (distanceMm: number): DistanceReading => ({ ok: true, distanceMm });
+const ok = (distanceMm: number): RawLevel => ({ ok: true, distanceMm });
 // Mount 1600 mm, brim 1300 mm, 2,001 L: 50% is 650 mm of water, 950 mm from the sensor.
 const distanceAtPct = (pct: number) => 1600 - 13 * pct;
 
 function feed(
   est: LevelEstimator,
   start: number,
-  samples: DistanceReading[],
+  samples: RawLevel[],
   probes?: Record<string, boolean>,
   stepMs = 2000,
 ) {
   let t = start;
-  let r = est.update({ atMs: t, distance: samples[0]! });
+  let r = est.update({ atMs: t, raw: samples[0]! });
   for (const s of samples.slice(1)) {
     t += stepMs;
-    r = est.update({ atMs: t, distance: s, probesWet: probes });
+    r = est.update({ atMs: t, raw: s, probesWet: probes });
   }
   return { reading: r, endMs: t };
 }
@@ -35,10 +35,10 @@ describe('level estimator', () => {
 
   it('is starting until the first sample, stale when samples stop for staleAfterS', () => {
     const est = new LevelEstimator(tank(), 0);
-    expect(est.update({ atMs: 1000, distance: { ok: false, error: 'timeout' } }).quality).toBe('starting');
-    expect(est.update({ atMs: 31_000, distance: { ok: false, error: 'timeout' } }).quality).toBe('stale');
+    expect(est.update({ atMs: 1000, raw: { ok: false, error: 'timeout' } }).quality).toBe('starting');
+    expect(est.update({ atMs: 31_000, raw: { ok: false, error: 'timeout' } }).quality).toBe('stale');
     feed(est, 32_000, Array(5).fill(ok(950)));
-    const r = est.update({ atMs: 32_000 + 8000 + 31_000, distance: { ok: false, error: 'timeout' } });
+    const r = est.update({ atMs: 32_000 + 8000 + 31_000, raw: { ok: false, error: 'timeout' } });
     expect(r.quality).toBe('stale');
     expect(r.problem).toMatch(/no good level reading for \d+ s \(level sensor: timeout\)/);
   });
@@ -57,7 +57,7 @@ describe('level estimator', () => {
     let worst = 0;
     let t = 0;
     for (const s of samples) {
-      const r = est.update({ atMs: (t += 2000), distance: s });
+      const r = est.update({ atMs: (t += 2000), raw: s });
       if (r.heightMm !== undefined) worst = Math.max(worst, Math.abs(r.heightMm - 650));
     }
     expect(worst).toBeLessThan(1);
@@ -69,7 +69,7 @@ describe('level estimator', () => {
       0,
     );
     feed(est, 0, Array(10).fill(ok(950)));
-    est.update({ atMs: 60_000, distance: { ok: false, error: 'timeout' } });
+    est.update({ atMs: 60_000, raw: { ok: false, error: 'timeout' } });
     const { reading } = feed(est, 62_000, Array(6).fill(ok(650)));
     expect(reading.quality).toBe('ok');
     expect(reading.heightMm).toBeCloseTo(950, 0);
@@ -103,14 +103,14 @@ describe('level estimator', () => {
     const est = new LevelEstimator(tank(), 0);
     let r;
     for (let i = 0; i < 10; i++)
-      r = est.update({ atMs: i * 2000, distance: ok(Math.round(reported)), airTemperatureC: 35 });
+      r = est.update({ atMs: i * 2000, raw: ok(Math.round(reported)), airTemperatureC: 35 });
     expect(r!.heightMm).toBeCloseTo(600, 0); // 1600 - 1000
   });
 
   it('marks a noisy sensor when many readings are rejected', () => {
     const est = new LevelEstimator(tank(), 0);
     let r;
-    for (let i = 0; i < 200; i++) r = est.update({ atMs: i * 2000, distance: i % 2 ? ok(100) : ok(950) });
+    for (let i = 0; i < 200; i++) r = est.update({ atMs: i * 2000, raw: i % 2 ? ok(100) : ok(950) });
     expect(r!.quality).toBe('noisy');
     expect(r!.levelPct).toBeCloseTo(50, 0);
   });
@@ -141,9 +141,48 @@ describe('level estimator', () => {
     // One splash does not flip a debounced electrode.
     const r = est.update({
       atMs: 100_000,
-      distance: ok(distanceAtPct(95)),
+      raw: ok(distanceAtPct(95)),
       probesWet: { bottom: false, middle: true, top: true },
     });
     expect(r.dryRunDry).toBe(false);
+  });
+});
+
+describe('level estimator with a pressure transmitter', () => {
+  const pressureTank = () =>
+    tank({ level: { pressure: { sensorHeightMm: 20, fullScaleMm: 2000 } }, probes: undefined });
+
+  it('adds the transmitter height to the water column', () => {
+    const est = new LevelEstimator(pressureTank(), 0);
+    let r;
+    for (let i = 0; i < 6; i++) r = est.update({ atMs: i * 2000, raw: { ok: true, columnMm: 630 } });
+    expect(r!.quality).toBe('ok');
+    expect(r!.heightMm).toBeCloseTo(650, 3);
+    expect(r!.levelPct).toBeCloseTo(50, 3);
+  });
+
+  it('rejects a column far outside the transmitter range (broken 4-20 mA loop)', () => {
+    const est = new LevelEstimator(pressureTank(), 0);
+    let r;
+    for (let i = 0; i < 20; i++) r = est.update({ atMs: i * 2000, raw: { ok: true, columnMm: -1250 } });
+    expect(r!.quality).toBe('stale');
+    expect(r!.problem).toMatch(/pressure sensor reads out of range/);
+  });
+
+  it('the config needs exactly one level source and a range that covers a full tank', async () => {
+    const { validateConfig } = await import('../../../daemon/config/load.js');
+    const base = { gateway: { id: 'gw' }, tanks: [] as unknown[] };
+    const tankWith = (level: unknown) => ({
+      id: 't',
+      geometry: { shape: 'vertical-cylinder', diameterMm: 1000, heightMm: 1300 },
+      level,
+      valves: [{ id: 'v', pin: 23 }],
+    });
+    expect(() => validateConfig({ ...base, tanks: [tankWith({})] })).toThrow(
+      /tanks\[0\]\.level: needs exactly one level source/,
+    );
+    expect(() => validateConfig({ ...base, tanks: [tankWith({ pressure: { fullScaleMm: 1000 } })] })).toThrow(
+      /tanks\[0\]\.level\.pressure\.fullScaleMm: a full tank \(1300 mm of water above the sensor\) is beyond full scale/,
+    );
   });
 });

@@ -84,7 +84,7 @@ describe('simulated sensors', () => {
     const m = model({ airTemperatureC: { min: 35, max: 35 } });
     m.advance(1000, 0, 15, none);
     const r = m.readDistance(none);
-    if (!r.ok) throw new Error(r.error);
+    if (!r.ok || !('distanceMm' in r)) throw new Error('no distance');
     const trueGap = 1600 - m.waterHeightMm;
     expect(r.distanceMm).toBeLessThan(trueGap - 10);
     expect(r.distanceMm).toBeGreaterThan(trueGap * 0.95);
@@ -103,13 +103,13 @@ describe('simulated sensors', () => {
     const valid = tank({ sim: { initialLevelPct: 100, dropoutProbability: 0 } });
     const tooClose = {
       ...valid,
-      level: { ...valid.level, ultrasonic: { ...valid.level.ultrasonic, minRangeMm: 400 } },
+      level: { ...valid.level, ultrasonic: { ...valid.level.ultrasonic!, minRangeMm: 400 } },
     };
     const close = new SimulatedTank(tooClose, seededRandom(2));
     close.advance(1000, 0, 12, none);
     for (let i = 0; i < 20; i++) {
       const r = close.readDistance(none);
-      expect(r.ok && r.distanceMm < 400).toBe(true);
+      expect(r.ok && 'distanceMm' in r && r.distanceMm < 400).toBe(true);
     }
   });
 
