@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+// `npm run bench`: performance measured, not asserted. Machines here are shared and noisy, so results
+// that matter are ratios measured in the same run (daemon vs bare node). Prints one JSON line per
+// benchmark on stdout and a readable summary on stderr.
+//
+//   node test/bench/run.mjs [name...]     names: sim, daemon, vpn (default: all)
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+const require = createRequire(import.meta.url);
+const { parse, stringify } = require('yaml');
+const CLI = join(root, 'dist/daemon/cli/smart-tank.js');
+const EXAMPLE = join(root, 'daemon/config/example.yaml');
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+const results = [];
+function report(name, data, summary) {
+  const line = { bench: name, ...data };
+  results.push(line);
+  process.stdout.write(JSON.stringify(line) + '\n');
+  process.stderr.write(`\n== ${name}\n${summary}\n`);
+}
+
+// ---- simulator speed ------------------------------------------------------------------------------------
+
+function simBench() {
+  const days = 365;
+  const runs = [];
+  for (const [label, config] of [
+    ['example (2 tanks)', EXAMPLE],
+    ['one tank', oneTankConfig()],
+  ]) {
+    const r = spawnSync(process.execPath, [CLI, 'sim', '--days', String(days), '--config', config, '--json'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`sim failed: ${r.stderr}`);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop());
+    const tanks = summary.tanks.length;
+    runs.push({
+      label,
+      tanks,
+      wallMs: summary.wallMs,
+      simSecondsPerWallSecond: Math.round((days * 86400) / (summary.wallMs / 1000)),
+    });
+  }
+  report(
+    'sim',
+    { days, runs },
+    runs.map((r) => `  ${r.label}: a simulated year in ${(r.wallMs / 1000).toFixed(1)} s = ${r.simSecondsPerWallSecond.toLocaleString()} simulated s per wall s`).join('\n'),
+  );
+}
+
+function oneTankConfig() {
+  const config = parse(readFileSync(EXAMPLE, 'utf8'));
+  config.tanks = config.tanks.slice(0, 1);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const file = join(dir, 'one-tank.yaml');
+  writeFileSync(file, stringify(config));
+  return file;
+}
+
+// ---- daemon at idle -------------------------------------------------------------------------------------
+
+function procStat(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+  return { cpuMs: (ticks * 1000) / CLK_TCK, rssMb: rssKb / 1024 };
+}
+
+async function measureIdle(child, settleMs, windowMs) {
+  await sleep(settleMs);
+  const a = procStat(child.pid);
+  const t0 = performance.now();
+  await sleep(windowMs);
+  const b = procStat(child.pid);
+  const elapsed = performance.now() - t0;
+  return { cpuPct: ((b.cpuMs - a.cpuMs) / elapsed) * 100, rssMb: b.rssMb };
+}
+
+async function daemonBench() {
+  const settleMs = 5000;
+  const windowMs = 30_000;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const config = parse(readFileSync(EXAMPLE, 'utf8'));
+  config.gateway.stateDir = join(dir, 'state');
+  config.mqtt.listen = { host: '127.0.0.1', port: 0 };
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, stringify(config));
+
+  // Bare node doing nothing: the floor every Node daemon pays.
+  const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  // The daemon on the simulated tank, with its embedded broker.
+  const notify = notifySocket(dir);
+  const started = performance.now();
+  const daemon = spawn(process.execPath, [CLI, 'run', '--config', file], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NOTIFY_SOCKET: notify.path },
+  });
+  let stderr = '';
+  daemon.stderr.on('data', (d) => (stderr += d));
+  const readyMs = await waitFor(() => (notify.messages.some((m) => m.startsWith('READY=1')) ? performance.now() - started : undefined), 15_000);
+  const [d, b] = await Promise.all([measureIdle(daemon, settleMs, windowMs), measureIdle(bare, settleMs, windowMs)]);
+  const stateBytes = (() => {
+    try {
+      return readFileSync(join(dir, 'state', 'state.json')).length;
+    } catch {
+      return 0;
+    }
+  })();
+  daemon.kill('SIGTERM');
+  bare.kill('SIGTERM');
+  await new Promise((r) => daemon.on('exit', r));
+  notify.close();
+  if (stderr.includes('"level":"error"')) throw new Error(`daemon logged errors:\n${stderr}`);
+  const data = {
+    startToReadyMs: Math.round(readyMs),
+    daemon: { rssMb: round1(d.rssMb), idleCpuPct: round2(d.cpuPct) },
+    bareNode: { rssMb: round1(b.rssMb), idleCpuPct: round2(b.cpuPct) },
+    rssRatioToBareNode: round2(d.rssMb / b.rssMb),
+    stateFileBytes: stateBytes,
+  };
+  report(
+    'daemon',
+    data,
+    [
+      `  start to READY=1       ${data.startToReadyMs} ms (spawn of node included)`,
+      `  idle CPU               ${data.daemon.idleCpuPct}% of a core (bare node ${data.bareNode.idleCpuPct}%), over ${windowMs / 1000} s`,
+      `  RSS                    ${data.daemon.rssMb} MB (bare node ${data.bareNode.rssMb} MB, ratio ${data.rssRatioToBareNode})`,
+      `  state file             ${stateBytes} bytes per snapshot`,
+    ].join('\n'),
+  );
+}
+
+function notifySocket(dir) {
+  const unix = require('unix-dgram');
+  const path = join(dir, 'notify.sock');
+  const messages = [];
+  const socket = unix.createSocket('unix_dgram', (buf) => messages.push(buf.toString()));
+  socket.bind(path);
+  return { path, messages, close: () => socket.close() };
+}
+
+// ---- VPN latency (helper script, builds its own namespaces) ----------------------------------------------
+
+function vpnBench() {
+  const script = join(root, 'test/bench/vpn-latency.mjs');
+  if (!existsSync(script)) throw new Error('test/bench/vpn-latency.mjs is missing');
+  const r = spawnSync(process.execPath, [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`vpn latency bench failed (exit ${r.status})`);
+  const line = JSON.parse(r.stdout.trim().split('\n').pop());
+  report('vpn', line, JSON.stringify(line, null, 2));
+}
+
+// ---- main -----------------------------------------------------------------------------------------------
+
+const benches = { sim: simBench, daemon: daemonBench, vpn: vpnBench };
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
+let failed = false;
+for (const name of wanted) {
+  const fn = benches[name];
+  if (!fn) {
+    console.error(`unknown bench "${name}" (known: ${Object.keys(benches).join(', ')})`);
+    process.exit(2);
+  }
+  try {
+    await fn();
+  } catch (err) {
+    failed = true;
+    console.error(`bench ${name} failed: ${err.stack ?? err}`);
+  }
+}
+process.exit(failed ? 1 : 0);
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+async function waitFor(probe, timeoutMs) {
+  const start = Date.now();
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+function round1(x) {
+  return Math.round(x * 10) / 10;
+}
+function round2(x) {
+  return Math.round(x * 100) / 100;
+}
