@@ -6,14 +6,23 @@ import type { Clock } from './clock.js';
 import type { Logger } from './log.js';
 import { SimulatedSite } from '../drivers/sim/devices.js';
 import type { TankHardware } from '../drivers/types.js';
+import type { PiEnvironment } from '../drivers/pi/build.js';
 
 export interface BuiltHardware {
   tanks: Record<string, TankHardware>;
   /** Present on the simulator backend: tests and demos can inject faults into it. */
   site?: SimulatedSite;
+  /** Present on the pi backend: which GPIO backend drives the pins, and why. */
+  gpio?: { backend: 'sysfs' | 'chardev'; reason: string };
 }
 
-export async function buildHardware(config: Config, clock: Clock, log: Logger): Promise<BuiltHardware> {
+/** `pi`: what the real drivers reach outside the process (tests and `hw check` hand in fakes). */
+export async function buildHardware(
+  config: Config,
+  clock: Clock,
+  log: Logger,
+  pi: PiEnvironment = {},
+): Promise<BuiltHardware> {
   switch (config.hardware.backend) {
     case 'sim': {
       const site = new SimulatedSite(config, clock);
@@ -23,7 +32,11 @@ export async function buildHardware(config: Config, clock: Clock, log: Logger): 
       });
       return { tanks: Object.fromEntries(config.tanks.map((t) => [t.id, site.hardwareFor(t)])), site };
     }
-    case 'pi':
-      throw new Error('hardware.backend "pi": the real GPIO/I2C/UART drivers are not built yet; use "sim"');
+    case 'pi': {
+      // Lazy: the drivers and their native addons load only on a real Pi.
+      const { buildPiHardware } = await import('../drivers/pi/build.js');
+      const built = await buildPiHardware(config, log, pi);
+      return { tanks: built.tanks, gpio: { backend: built.gpio.backend.kind, reason: built.gpio.reason } };
+    }
   }
 }

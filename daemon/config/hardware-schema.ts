@@ -4,6 +4,86 @@
 import { z } from 'zod';
 import { bcmPin, id, pct, positiveMm, seconds } from './primitives.js';
 
+// ---- real devices (hardware.backend: pi) -----------------------------------------------------------------
+// Each device names its driver; the driver's bus, address or port follow. Required on the pi backend
+// (a cross-check in load.ts names the missing key), ignored by the simulator.
+
+/** I2C bus number: /dev/i2c-N (1 on the 40-pin header of every Pi with i2c_arm enabled). */
+const i2cBus = z.number().int().min(0).max(31).default(1);
+/** 7-bit I2C address; YAML accepts hex (0x70). */
+const i2cAddress = (fallback: number) => z.number().int().min(0x03).max(0x77).default(fallback);
+/** A serial device path: /dev/serial0 on Pi 0-4, /dev/ttyAMA0 for the header UART of a Pi 5. */
+const serialPort = z.string().regex(/^\/dev\/\S+$/, 'must be a device path like /dev/serial0');
+
+/** MaxBotix I2CXL-MaxSonar-WR (MB7040/MB7047): I2C, 20-765 cm, weather resistant. */
+const maxbotixI2cxl = z.strictObject({
+  driver: z.literal('maxbotix-i2cxl'),
+  bus: i2cBus,
+  address: i2cAddress(0x70),
+});
+
+/** DFRobot URM09 (SEN0304): I2C, 2-500 cm, compensates temperature itself. */
+const urm09 = z.strictObject({
+  driver: z.literal('urm09'),
+  bus: i2cBus,
+  address: i2cAddress(0x11),
+  /** Measuring range the sensor is set to; a shorter range measures faster. */
+  rangeCm: z.union([z.literal(150), z.literal(300), z.literal(500)]).default(500),
+});
+
+/** DFRobot A02YYUW: waterproof, UART 9600 8N1, frames 0xFF H L SUM about every 100 ms, 30-4500 mm. */
+const a02yyuw = z.strictObject({
+  driver: z.literal('a02yyuw'),
+  port: serialPort,
+  baudRate: z.number().int().positive().default(9600),
+});
+
+/**
+ * JSN-SR04T v3 (and AJ-SR04M) in a serial mode, set by a resistor on the board: auto (frames every
+ * ~100 ms, like the A02YYUW) or triggered (the sensor answers each trigger byte with one frame).
+ */
+const jsnSr04t = z.strictObject({
+  driver: z.literal('jsn-sr04t'),
+  port: serialPort,
+  baudRate: z.number().int().positive().default(9600),
+  mode: z.enum(['auto', 'triggered']).default('triggered'),
+  /** Byte that triggers a measurement in triggered mode: 0x55 for JSN-SR04T v3, 0x01 for AJ-SR04M. */
+  triggerByte: z.number().int().min(0).max(255).default(0x55),
+});
+
+export const ultrasonicDeviceSchema = z.discriminatedUnion('driver', [
+  maxbotixI2cxl,
+  urm09,
+  a02yyuw,
+  jsnSr04t,
+]);
+
+/** ADS1115 16-bit I2C ADC reading a hydrostatic pressure transmitter. */
+export const ads1115Schema = z.strictObject({
+  driver: z.literal('ads1115'),
+  bus: i2cBus,
+  /** 0x48 (ADDR to GND), 0x49 (VDD), 0x4A (SDA), 0x4B (SCL). */
+  address: i2cAddress(0x48),
+  /** Single-ended input AIN0-AIN3. */
+  channel: z.number().int().min(0).max(3).default(0),
+  /** 4-20mA: current loop across a shunt resistor; 0-5V: voltage output through a divider. */
+  input: z.enum(['4-20mA', '0-5V']).default('4-20mA'),
+  /** Shunt for 4-20mA (150 ohm: 0.6-3.0 V, inside the ADC's 3.3 V supply). */
+  shuntOhms: z.number().positive().max(500).default(150),
+  /** For 0-5V: ADC volts per sensor volt of the divider (10k over 20k: 0.667, so 5 V reads 3.33 V). */
+  dividerRatio: z.number().positive().max(1).default(1),
+  /** Conversions averaged (median) per reading. */
+  samples: z.number().int().min(1).max(15).default(3),
+});
+
+/** Sensirion SHT3x (SHT30/31/35) air temperature and humidity over I2C, CRC-checked. */
+export const airTemperatureSchema = z.strictObject({
+  driver: z.literal('sht3x'),
+  bus: i2cBus,
+  /** 0x44 (ADDR low) or 0x45 (ADDR high). */
+  address: i2cAddress(0x44),
+});
+
 // ---- level sensing -------------------------------------------------------------------------------------
 
 export const ultrasonicSchema = z.strictObject({
@@ -17,6 +97,10 @@ export const ultrasonicSchema = z.strictObject({
   compensatesTemperature: z.boolean().default(false),
   /** Air temperature the sensor's distance assumes when it does not compensate. */
   assumedAirTemperatureC: z.number().min(-40).max(80).default(20),
+  /** The real sensor (hardware.backend: pi). */
+  device: ultrasonicDeviceSchema.optional(),
+  /** Air temperature in the tank's headspace, for speed-of-sound compensation (pi backend, optional). */
+  airTemperature: airTemperatureSchema.optional(),
 });
 
 /** Hydrostatic pressure transmitter at the bottom of the tank: reads the water column, immune to condensation. */
@@ -26,6 +110,8 @@ export const pressureSchema = z.strictObject({
   /** Water column that gives full-scale output (a 0-5 m transmitter: 5000). */
   fullScaleMm: positiveMm,
   sampleIntervalMs: z.number().int().min(100).max(60_000).default(2000),
+  /** The ADC the transmitter is wired to (hardware.backend: pi). */
+  device: ads1115Schema.optional(),
 });
 
 const probeElectrode = z.strictObject({
@@ -43,6 +129,12 @@ const probeElectrode = z.strictObject({
 export const probesSchema = z.strictObject({
   /** Output that powers the electrodes only while sampling (DC on an electrode corrodes it). */
   excitationPin: bcmPin.optional(),
+  /**
+   * Polarity reversal (optional, needs excitationPin): the sense inputs' pull resistors go to this pin
+   * instead of ground. Each sample is taken twice, current one way then the other, so no net DC flows
+   * through the water, and an input that reads the same both ways is reported as a wiring fault.
+   */
+  reversePin: bcmPin.optional(),
   /** Input level that means wet (true = pin reads high when the electrode is in water). */
   wetWhenHigh: z.boolean().default(true),
   /** Consecutive equal samples before a probe changes state (ripple, splashing). */
@@ -78,10 +170,51 @@ export const pumpSchema = z.strictObject({
   restartAbovePct: pct.default(12),
 });
 
+// ---- pin profiles --------------------------------------------------------------------------------------
+
+/**
+ * A relay board or HAT as data (hardware/profiles/*.yaml, or inline in hardware.profile): which GPIO
+ * drives which relay and with which polarity. With a profile set, the config check refuses a valve or
+ * pump on a pin that is not one of the board's relays, or with the wrong activeLow.
+ */
+export const pinProfileSchema = z.strictObject({
+  name: id,
+  description: z.string().min(1),
+  /** Where to buy it, or the maker's part number. */
+  partNumber: z.string().optional(),
+  relays: z
+    .array(
+      z.strictObject({
+        channel: z.string().min(1).max(16),
+        pin: bcmPin,
+        activeLow: z.boolean(),
+        /** Contact rating printed on the relay, for the installer. */
+        rating: z.string().optional(),
+      }),
+    )
+    .min(1),
+  /** Pins the board uses for something else (LEDs, buttons, its EEPROM): never for our devices. */
+  reservedPins: z.array(bcmPin).default([]),
+  notes: z.string().optional(),
+});
+
 // ---- backend -------------------------------------------------------------------------------------------
+
+export const gpioSchema = z.strictObject({
+  /**
+   * auto: the GPIO character device where the kernel has no sysfs GPIO (Trixie, Pi 5 on new kernels),
+   * else sysfs through onoff. sysfs / chardev force one.
+   */
+  backend: z.enum(['auto', 'sysfs', 'chardev']).default('auto'),
+  /** chardev: the gpiochip (name like gpiochip0, or its label); default: the SoC's pin controller. */
+  chip: z.string().min(1).optional(),
+});
 
 export const hardwareSchema = z.strictObject({
   backend: z.enum(['sim', 'pi']).default('sim'),
+  /** Relay board in use: a name from hardware/profiles/ (e.g. waveshare-rpi-relay-board) or inline. */
+  profile: z.union([id, pinProfileSchema]).optional(),
+  gpio: gpioSchema.prefault({}),
   sim: z
     .strictObject({
       seed: z.number().int().default(1),
@@ -95,3 +228,9 @@ export const hardwareSchema = z.strictObject({
     })
     .prefault({}),
 });
+
+export type UltrasonicDeviceConfig = z.infer<typeof ultrasonicDeviceSchema>;
+export type Ads1115Config = z.infer<typeof ads1115Schema>;
+export type AirTemperatureConfig = z.infer<typeof airTemperatureSchema>;
+export type PinProfile = z.infer<typeof pinProfileSchema>;
+export type GpioConfig = z.infer<typeof gpioSchema>;

@@ -6,6 +6,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { tankShape } from '../level/geometry.js';
 import { configSchema, levelSampleIntervalMs, type Config, type TankConfig } from './schema.js';
+import { checkHardware, reservedPins } from './hardware-checks.js';
 
 export interface ConfigProblem {
   path: string;
@@ -95,6 +96,8 @@ function crossChecks(config: Config): ConfigProblem[] {
   }
 
   const pinOwners = new Map<number, string>();
+  // The Pi's buses and the relay board come first, so a clash names them (hardware-checks.ts).
+  for (const r of reservedPins(config)) pinOwners.set(r.pin, r.owner);
   const claimPin = (pin: number, path: (string | number)[]) => {
     const where = formatPath(path);
     const owner = pinOwners.get(pin);
@@ -113,8 +116,10 @@ function crossChecks(config: Config): ConfigProblem[] {
     if (tank.pump) claimPin(tank.pump.pin, at('pump', 'pin'));
     if (tank.probes?.excitationPin !== undefined)
       claimPin(tank.probes.excitationPin, at('probes', 'excitationPin'));
+    if (tank.probes?.reversePin !== undefined) claimPin(tank.probes.reversePin, at('probes', 'reversePin'));
     tank.probes?.electrodes.forEach((e, i) => claimPin(e.pin, at('probes', 'electrodes', i, 'pin')));
   });
+  checkHardware(config, add);
   return problems;
 }
 

@@ -17,9 +17,11 @@ const REQUIRED = [
   ['nft', 'nftables', '/usr/sbin/nft'],
   ['ip', 'iproute2', '/usr/sbin/ip'],
   ['socat', 'socat'],
+  ['unshare', 'util-linux'],
   ['openssl', 'openssl'],
   ['systemd-analyze', 'systemd'],
   ['ping', 'iputils-ping'],
+  ['fail2ban-client', 'fail2ban', '/usr/bin/fail2ban-client'],
 ];
 
 function have(command, absolute) {

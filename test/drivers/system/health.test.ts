@@ -35,6 +35,8 @@ describe('Pi health', () => {
       memUsedPct: 50,
       memAvailableMb: 463,
       cpuTemperatureC: 48.3,
+      rootFsFreeMb: expect.any(Number),
+      rootFsUsedPct: expect.any(Number),
     });
   });
 
@@ -48,5 +50,39 @@ describe('Pi health', () => {
 
   it('reports no temperature where there is no thermal zone', async () => {
     expect((await new HostHealthReader(fakeRoot(proc)).read()).cpuTemperatureC).toBeNull();
+  });
+
+  it('decodes the firmware throttling word: under-voltage now and since boot (Pi 0-4 path)', async () => {
+    const root = fakeRoot({ ...proc, 'sys/devices/platform/soc/soc:firmware/get_throttled': '50005\n' });
+    const t = (await new HostHealthReader(root).read()).throttling!;
+    expect(t).toMatchObject({
+      raw: 0x50005,
+      underVoltageNow: true,
+      frequencyCappedNow: false,
+      throttledNow: true,
+      underVoltageOccurred: true,
+      throttledOccurred: true,
+      frequencyCappedOccurred: false,
+      softTemperatureLimitOccurred: false,
+    });
+  });
+
+  it('finds get_throttled under the Pi 5 firmware node', async () => {
+    const root = fakeRoot({
+      ...proc,
+      'sys/devices/platform/soc@107c000000/soc@107c000000:firmware/get_throttled': '0\n',
+    });
+    expect((await new HostHealthReader(root).read()).throttling).toMatchObject({
+      raw: 0,
+      underVoltageNow: false,
+    });
+  });
+
+  it('has no throttling field off a Pi, and reports the root filesystem space', async () => {
+    const h = await new HostHealthReader(fakeRoot(proc)).read();
+    expect(h.throttling).toBeUndefined();
+    expect(h.rootFsFreeMb).toBeGreaterThan(0);
+    expect(h.rootFsUsedPct).toBeGreaterThanOrEqual(0);
+    expect(h.rootFsUsedPct).toBeLessThanOrEqual(100);
   });
 });

@@ -1,0 +1,134 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openGpiodTools } from '../../../drivers/gpio/gpiod-tools.js';
+import { GpioInput } from '../../../drivers/gpio/input.js';
+import { GpioOutput } from '../../../drivers/gpio/output.js';
+import { selectGpioBackend } from '../../../drivers/gpio/select.js';
+
+const FAKE_TOOLS = new URL('../../fakes/gpiod/', import.meta.url).pathname;
+
+interface FakeState {
+  levels: Record<string, boolean>;
+  holders: Record<string, number>;
+  log: string[];
+}
+
+/** A Pi without sysfs GPIO: /dev/gpiochip0 present, /sys/class/gpio absent; the fake tools at `version`. */
+function trixie(version: string) {
+  const root = mkdtempSync(join(tmpdir(), 'pi-'));
+  const state = join(root, 'gpiod-state.json');
+  process.env.FAKE_GPIOD_VERSION = version;
+  process.env.FAKE_GPIOD_STATE = state;
+  const dev = join(root, 'dev');
+  mkdirSync(dev, { recursive: true });
+  writeFileSync(join(dev, 'gpiochip0'), '');
+  return {
+    root,
+    state: () => JSON.parse(readFileSync(state, 'utf8')) as FakeState,
+    setInput: (offset: number, high: boolean) => {
+      let s: FakeState;
+      try {
+        s = JSON.parse(readFileSync(state, 'utf8')) as FakeState;
+      } catch {
+        s = { levels: {}, holders: {}, log: [] };
+      }
+      s.levels[offset] = high;
+      writeFileSync(state, JSON.stringify(s));
+    },
+  };
+}
+
+const outputs: GpioOutput[] = [];
+afterEach(async () => {
+  for (const o of outputs.splice(0)) await o.close().catch(() => {});
+});
+
+describe.each(['1.6.3', '2.1.3'])(
+  'chardev backend through the gpiod tools v%s (fake tools, real processes)',
+  (version) => {
+    it('auto-selects the character device when sysfs GPIO is gone, finding the header chip by label', async () => {
+      const pi = trixie(version);
+      const sel = await selectGpioBackend(
+        { backend: 'auto' },
+        { root: pi.root, openTools: () => openGpiodTools(FAKE_TOOLS) },
+      );
+      expect(sel.backend.kind).toBe('chardev');
+      expect(sel.reason).toMatch(
+        new RegExp(
+          `no usable sysfs GPIO.*gpiochip0 \\[pinctrl-bcm2711\\] via gpiod tools v${version.replace(/\./g, '\\.')}`,
+        ),
+      );
+    });
+
+    it('an active-low relay: held off (high) from the request, on (low) when written, off again and released on close', async () => {
+      const pi = trixie(version);
+      const { backend } = await selectGpioBackend(
+        { backend: 'chardev' },
+        { root: pi.root, openTools: () => openGpiodTools(FAKE_TOOLS) },
+      );
+      const valve = new GpioOutput(backend, 26, true, 'valve mains');
+      outputs.push(valve);
+      await valve.open();
+      expect(valve.description).toBe('valve mains on GPIO26 (gpiochip0 line 26), active-low');
+      expect(pi.state().levels['26']).toBe(true);
+      expect(pi.state().holders['26']).toBeGreaterThan(0); // a live gpioset holds it
+      await valve.write(true);
+      expect(pi.state().levels['26']).toBe(false);
+      await valve.close();
+      expect(pi.state()).toMatchObject({ levels: { '26': true }, holders: {} });
+      // Never a glitch to "on" before the first write: the first level requested was off.
+      expect(pi.state().log).toEqual(['26=1', '26=0', '26=1']);
+    });
+
+    it('reads several inputs in one gpioget with the bias flag of this version', async () => {
+      const pi = trixie(version);
+      const { backend } = await selectGpioBackend(
+        { backend: 'chardev' },
+        { root: pi.root, openTools: () => openGpiodTools(FAKE_TOOLS) },
+      );
+      pi.setInput(17, true);
+      const lines = await backend.openInputs([17, 27], 'pull-down');
+      expect(await lines.read()).toEqual([true, false]);
+      const probe = new GpioInput(backend, 27, { name: 'probe', bias: 'pull-down', sleep: async () => {} });
+      await probe.open();
+      pi.setInput(27, true);
+      expect(await probe.read()).toBe(true);
+    });
+
+    it('a line held by another program is refused with the hint', async () => {
+      const pi = trixie(version);
+      const { backend } = await selectGpioBackend(
+        { backend: 'chardev' },
+        { root: pi.root, openTools: () => openGpiodTools(FAKE_TOOLS) },
+      );
+      const a = new GpioOutput(backend, 23, false, 'pump');
+      outputs.push(a);
+      await a.open();
+      const b = new GpioOutput(backend, 23, false, 'pump again');
+      await expect(b.open()).rejects.toThrow(
+        /Device or resource busy: the line is held by another program or a kernel driver/,
+      );
+    });
+  },
+);
+
+describe('chardev errors name the fix', () => {
+  it('missing tools: install gpiod', async () => {
+    const pi = trixie('2.1.3');
+    await expect(
+      selectGpioBackend(
+        { backend: 'chardev' },
+        { root: pi.root, openTools: () => openGpiodTools('/nonexistent/bin') },
+      ),
+    ).rejects.toThrow(/gpioset not found: install the gpiod tools \(sudo apt install gpiod\)/);
+  });
+
+  it('neither backend: says what is missing for each', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'not-a-pi-'));
+    await expect(selectGpioBackend({ backend: 'auto' }, { root })).rejects.toThrow(
+      /no usable GPIO backend: sysfs: .*does not exist.*; chardev: no .*gpiochip\* \(is this a Raspberry Pi\?\)/,
+    );
+  });
+});
