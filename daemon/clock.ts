@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 
 export interface Clock {
+  /** Clock milliseconds per real millisecond: 1, except on the simulator run faster than real time. */
+  readonly rate?: number;
   /** Milliseconds on CLOCK_MONOTONIC (since boot, shared by processes): only differences mean anything. */
   monotonicMs(): number;
   /** Wall-clock milliseconds since the epoch; possibly wrong until `wallSynced()`. */
@@ -50,6 +52,36 @@ export class SystemClock implements Clock {
     const value = existsSync(this.flagFile);
     this.syncedCache = { value, checkedAtMs: now };
     return value;
+  }
+}
+
+/**
+ * The system clock run `rate` times faster from the moment it was made: the daemon on the simulated
+ * tank (hardware.sim.speed) lives in simulated time throughout — control intervals, filters, timers and
+ * timestamps — so an accelerated demo behaves exactly like a real day, only sooner.
+ */
+export class AcceleratedClock implements Clock {
+  private readonly startMono: number;
+  private readonly startWall: number;
+
+  constructor(
+    private readonly base: Clock,
+    readonly rate: number,
+  ) {
+    this.startMono = base.monotonicMs();
+    this.startWall = base.wallMs();
+  }
+
+  monotonicMs(): number {
+    return this.startMono + (this.base.monotonicMs() - this.startMono) * this.rate;
+  }
+
+  wallMs(): number {
+    return this.startWall + (this.base.monotonicMs() - this.startMono) * this.rate;
+  }
+
+  wallSynced(): boolean {
+    return this.base.wallSynced();
   }
 }
 

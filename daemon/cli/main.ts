@@ -10,7 +10,11 @@ const USAGE = `usage: smart-tank <command> [options]
 commands:
   run --config FILE        run the gateway daemon
   config check FILE        validate a config file (exit 1 with one line per problem)
-  sim [options]            simulate days of operation (smart-tank sim --help)`;
+  hw check [options]       probe every configured device (smart-tank hw check --help)
+  sim [options]            simulate days of operation (smart-tank sim --help)
+  user add|passwd|del|list manage the MQTT users and roles (smart-tank user --help)
+  audit verify [FILE]      check the audit log's hash chain
+  vpn status [--json]      the VPN tunnel: state, address, handshake, traffic, reconnects`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -23,8 +27,24 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'config':
         if (rest[0] === 'check') return await configCheckCommand(rest.slice(1), io);
         break;
+      case 'hw':
+        if (rest[0] === 'check')
+          return await (await import('./hw-check.js')).hwCheckCommand(rest.slice(1), io);
+        break;
       case 'sim':
         return await simCommand(rest, io);
+      case 'user': {
+        const { userCommand, terminalSecrets, USER_USAGE } = await import('./user.js');
+        if (rest[0] === '--help' || rest.length === 0) {
+          io.out(USER_USAGE);
+          return rest.length === 0 ? 2 : 0;
+        }
+        return await userCommand(rest, io, terminalSecrets);
+      }
+      case 'audit':
+        return await (await import('./audit.js')).auditCommand(rest, io);
+      case 'vpn':
+        return await (await import('./vpn-status.js')).vpnCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

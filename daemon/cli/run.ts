@@ -1,9 +1,10 @@
 // `smart-tank run --config FILE`: the thin launcher. Loads and validates the config, builds the gateway
 // from its parts, owns the signals and the exit code. No other module calls process.exit or process.on.
 
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load.js';
-import { SystemClock } from '../clock.js';
+import { AcceleratedClock, SystemClock } from '../clock.js';
 import { buildHardware } from '../hardware.js';
 import { createLogger } from '../log.js';
 import { Gateway } from '../runtime/gateway.js';
@@ -19,7 +20,10 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   });
   const config = await loadConfigFile(values.config);
   const log = createLogger({ level: config.log.level });
-  const clock = new SystemClock(config.clock.sync);
+  const system = new SystemClock(config.clock.sync);
+  // On the simulator the whole daemon may live in faster-than-real time (hardware.sim.speed).
+  const speed = config.hardware.backend === 'sim' ? config.hardware.sim.speed : 1;
+  const clock = speed === 1 ? system : new AcceleratedClock(system, speed);
   const notifier = await createNotifier(process.env, log.child('systemd'));
   const hardware = await buildHardware(config, clock, log.child('hw'));
 
@@ -40,6 +44,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     notifier,
     hardware: hardware.tanks,
     hostHealth: new HostHealthReader(),
+    version: await packageVersion(),
     onFatal: (err) => {
       log.error('fatal error: driving outputs safe and exiting', { error: err });
       void shutdown(`fatal: ${err.message}`, 1);
@@ -70,4 +75,15 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
   await done;
   return exitCode;
+}
+
+async function packageVersion(): Promise<string> {
+  try {
+    const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

@@ -2,11 +2,13 @@
 // parts in order and stops them in reverse, each in its own try/catch so one failing part never leaves an
 // output live.
 //
-// Start: tanks (devices open, outputs safe) -> restore state -> broker and MQTT -> first tick -> loop,
-//        READY=1. Stop: STOPPING=1 -> loop halted -> outputs safe -> clean snapshot -> MQTT "offline" ->
-//        broker -> devices closed.
+// Start: tanks (devices open, outputs safe) -> audit log -> restore state -> VPN tunnel -> MQTT plane
+//        (broker, session, outbox, commands) -> first tick -> loop, READY=1.
+// Stop:  STOPPING=1 -> loop halted -> outputs safe -> clean snapshot -> VPN down -> MQTT "offline" ->
+//        broker -> devices closed -> audit log closed.
 
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { levelSampleIntervalMs, type Config } from '../config/schema.js';
 import { LocalTime, type Clock } from '../clock.js';
 import { raiseTimedAlarm } from '../control/controller.js';
@@ -14,12 +16,13 @@ import type { TankCommand } from '../control/commands.js';
 import type { ControlEvent } from '../control/types.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from '../systemd/notify.js';
-import { EmbeddedBroker } from '../telemetry/embedded-broker.js';
-import { MqttLink } from '../telemetry/mqtt-link.js';
-import { TankTelemetry, systemPayload, type Publisher } from '../telemetry/telemetry.js';
-import { topicsFor, type Topics } from '../telemetry/topics.js';
+import { AuditLog, type AuditEntry } from '../security/audit-log.js';
+import { createVpnSupervisor, type VpnSupervisor } from '../vpn/index.js';
+import type { Topics } from '../telemetry/topics.js';
 import type { HostHealth } from '../../drivers/system/health.js';
 import type { TankHardware } from '../../drivers/types.js';
+import { readFileIfExists, writeFileAtomic } from './atomic-file.js';
+import { MqttPlane } from './mqtt-plane.js';
 import { StateStore } from './state-store.js';
 import { TankRuntime } from './tank-runtime.js';
 
@@ -32,17 +35,23 @@ export interface GatewayDeps {
   hostHealth: { read(): Promise<HostHealth> };
   /** Called when the gateway cannot go on (an output cannot be driven); the launcher exits non-zero. */
   onFatal: (err: Error) => void;
+  /** The daemon's version, for discovery and logs. */
+  version?: string;
+  /** The VPN tunnel's supervisor; built from config.vpn when not given (tests hand in a fake). */
+  vpn?: VpnSupervisor;
 }
 
 const UNCLEAN_RESTART_ALARM_MS = 15 * 60_000;
+export const AUDIT_FILE_NAME = 'audit.log';
+const CONFIG_HASH_FILE = 'config.sha256';
 
 export class Gateway {
   readonly topics: Topics;
+  readonly plane: MqttPlane;
+  readonly audit: AuditLog;
   private readonly tanks: TankRuntime[];
-  private readonly telemetry = new Map<string, TankTelemetry>();
   private readonly store: StateStore;
-  private broker: EmbeddedBroker | undefined;
-  private mqtt: MqttLink | undefined;
+  private readonly vpn: VpnSupervisor | undefined;
   private loopTimer: NodeJS.Timeout | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
   private currentTick: Promise<void> = Promise.resolve();
@@ -52,11 +61,9 @@ export class Gateway {
   private lastWatchdogMs = -Infinity;
   private lastStatus = '';
   private readonly startedAtMs: number;
-  brokerPort: number | undefined;
 
   constructor(private readonly deps: GatewayDeps) {
     const { config, clock, log } = deps;
-    this.topics = topicsFor(config.mqtt.topicPrefix, config.gateway.id);
     const localTime = new LocalTime(config.gateway.timezone);
     this.tanks = config.tanks.map((tank) => {
       const hardware = deps.hardware[tank.id];
@@ -64,6 +71,22 @@ export class Gateway {
       return new TankRuntime({ tank, hardware, clock, localTime, log: log.child('control') });
     });
     this.store = new StateStore(config.gateway.stateDir, clock, log.child('state'));
+    this.audit = new AuditLog(join(config.gateway.stateDir, AUDIT_FILE_NAME), clock);
+    this.plane = new MqttPlane({
+      config,
+      clock,
+      log,
+      audit: (entry) => this.record(entry),
+      tanks: this.tanks.map((t) => ({ tank: t.tank, capacityLitres: t.capacityLitres })),
+      apply: (tank, command, by) => this.command(tank, command, by),
+      version: deps.version ?? 'dev',
+    });
+    this.topics = this.plane.topics;
+    this.vpn =
+      deps.vpn ??
+      (config.vpn ? createVpnSupervisor(config.vpn, { clock, log: log.child('vpn') }) : undefined);
+    // A change of tunnel state is news for the farmer now, not at the next health interval.
+    this.vpn?.onChange(() => void this.publishHealth());
     this.startedAtMs = clock.monotonicMs();
   }
 
@@ -78,6 +101,8 @@ export class Gateway {
     // 1. Devices open and outputs safe before anything else can fail.
     for (const t of this.tanks) await t.start();
     if (this.stopRequested) return;
+    await this.audit.open();
+    await this.auditConfigChange();
 
     // 2. Restore the controller state of the last run.
     const restored = await this.store.load();
@@ -102,18 +127,37 @@ export class Gateway {
         }
       }
     }
+    this.record({
+      kind: 'start',
+      who: 'gateway',
+      from: 'local',
+      what: 'daemon start',
+      result: !restored
+        ? 'first start'
+        : restored.unclean
+          ? 'after a crash or power cut'
+          : 'after a clean stop',
+    });
     await this.store.maybeSave(this.states(), { force: true, clean: false });
     if (this.stopRequested) return;
 
-    // 3. Telemetry: the tanks never wait for it.
-    await this.startMqtt();
+    // 2b. The VPN tunnel, once the tanks are safe: start() waits for the interface (a listener may bind its
+    //     address) within a bound, never for the server; nothing in the control loop waits on the tunnel.
+    await this.vpn?.start();
+    if (this.stopRequested) return;
+
+    // 3. Telemetry and commands: the tanks never wait for them.
+    await this.plane.start();
     if (this.stopRequested) return;
 
     // 4. A first completed control tick on a primed level reading, then READY.
     await this.tickAll(true);
     if (this.stopRequested) return;
     this.scheduleLoop();
-    this.healthTimer = setInterval(() => void this.publishHealth(), config.mqtt.systemIntervalS * 1000);
+    this.healthTimer = setInterval(
+      () => void this.publishHealth(),
+      this.realMs(config.mqtt.systemIntervalS * 1000),
+    );
     void this.publishHealth();
     notifier.ready(this.summary());
     log.info('gateway ready', {
@@ -122,7 +166,7 @@ export class Gateway {
       hardware: config.hardware.backend,
       mqtt:
         config.mqtt.broker === 'embedded'
-          ? `embedded ${config.mqtt.listen.host}:${this.brokerPort}`
+          ? `embedded ${this.plane.listening.map((l) => `${l.host}:${l.port}`).join(' ')}`
           : config.mqtt.url,
       startMs: Math.round(clock.monotonicMs() - this.startedAtMs),
     });
@@ -154,8 +198,8 @@ export class Gateway {
       });
     }
     await step('saving state', () => this.store.maybeSave(this.states(), { force: true, clean: true }));
-    await step('MQTT', async () => this.mqtt?.stop());
-    await step('embedded broker', async () => this.broker?.stop());
+    await step('VPN', async () => this.vpn?.stop());
+    await step('MQTT', () => this.plane.stop());
     for (const t of this.tanks) {
       await step(`closing devices of tank ${t.id}`, async () => {
         const failures = await t.stop();
@@ -163,6 +207,10 @@ export class Gateway {
           throw new AggregateError(failures, failures.map((f) => f.message).join('; '));
       });
     }
+    await step('audit log', async () => {
+      this.record({ kind: 'stop', who: 'gateway', from: 'local', what: 'daemon stop', result: reason });
+      await this.audit.close();
+    });
     notifier.close();
     log.info('gateway stopped', { reason });
   }
@@ -172,46 +220,12 @@ export class Gateway {
     const t = this.tanks.find((x) => x.id === tankId);
     if (!t) return { outcome: { accepted: false as const, reason: `unknown tank "${tankId}"` } };
     const result = await t.command(command, by);
-    if (result.decision)
-      this.telemetry.get(tankId)?.publishDecision(result.decision, t.started.lastReading, true);
+    if (result.decision) this.plane.publishDecision(tankId, result.decision, t.started.lastReading, true);
     return result;
   }
 
   tank(tankId: string): TankRuntime | undefined {
     return this.tanks.find((t) => t.id === tankId);
-  }
-
-  private async startMqtt(): Promise<void> {
-    const { config, log, clock } = this.deps;
-    const mq = config.mqtt;
-    let url = mq.url;
-    if (mq.broker === 'embedded') {
-      this.broker = new EmbeddedBroker({
-        host: mq.listen.host,
-        port: mq.listen.port,
-        log: log.child('broker'),
-      });
-      this.brokerPort = await this.broker.start();
-      url = `mqtt://${mq.listen.host.includes(':') ? `[${mq.listen.host}]` : mq.listen.host}:${this.brokerPort}`;
-    }
-    const password = mq.passwordFile ? (await readFile(mq.passwordFile, 'utf8')).trim() : undefined;
-    this.mqtt = new MqttLink({
-      url: url!,
-      clientId: `smart-tank-${config.gateway.id}`,
-      username: mq.username,
-      password,
-      statusTopic: this.topics.status,
-      protocolVersion: mq.broker === 'embedded' ? 4 : 5,
-      log: log.child('mqtt'),
-    });
-    await this.mqtt.start();
-    const publisher: Publisher = this.mqtt;
-    for (const t of this.tanks) {
-      this.telemetry.set(
-        t.id,
-        new TankTelemetry(t.tank, t.started.shape.capacityLitres, this.topics, mq, publisher, clock),
-      );
-    }
   }
 
   private scheduleLoop(): void {
@@ -222,7 +236,12 @@ export class Gateway {
         () => this.scheduleLoop(),
         (err: unknown) => this.deps.onFatal(err as Error),
       );
-    }, intervalMs);
+    }, this.realMs(intervalMs));
+  }
+
+  /** Real milliseconds for an interval of the (possibly accelerated) clock. */
+  private realMs(clockMs: number): number {
+    return clockMs / (this.deps.clock.rate ?? 1);
   }
 
   private async tickAll(first = false): Promise<void> {
@@ -231,8 +250,20 @@ export class Gateway {
     for (const t of this.tanks) {
       if (!first && !t.due(now)) continue;
       const decision = first ? await t.firstTick() : await t.tick();
-      this.telemetry.get(t.id)?.publishDecision(decision, t.started.lastReading);
-      for (const e of decision.events) logEvent(log, t.id, e);
+      this.plane.publishDecision(t.id, decision, t.started.lastReading);
+      for (const e of decision.events) {
+        logEvent(log, t.id, e);
+        // Safety trips belong in the record of what happened to the tank.
+        if (e.type === 'alarm' && e.active && e.severity === 'alarm') {
+          this.record({
+            kind: 'safety',
+            who: 'gateway',
+            from: 'local',
+            what: `tank ${t.id}: ${e.alarm}`,
+            result: e.message,
+          });
+        }
+      }
     }
     await this.store
       .maybeSave(this.states())
@@ -255,20 +286,43 @@ export class Gateway {
     const { clock, config, log } = this.deps;
     try {
       const host = await this.deps.hostHealth.read();
-      const payload = systemPayload(
-        {
-          gateway: config.gateway.id,
-          ...host,
-          daemonUptimeS: Math.round((clock.monotonicMs() - this.startedAtMs) / 1000),
-          daemonRssMb: Math.round(process.memoryUsage.rss() / 1048576),
-          stateBytesWritten: this.store.bytesWritten,
-        },
-        clock,
-      );
-      this.mqtt?.publish(this.topics.system, JSON.stringify(payload), { retain: true });
+      this.plane.publishSystem({
+        gateway: config.gateway.id,
+        ...host,
+        daemonUptimeS: Math.round((clock.monotonicMs() - this.startedAtMs) / 1000),
+        daemonRssMb: Math.round(process.memoryUsage.rss() / 1048576),
+        stateBytesWritten: this.store.bytesWritten,
+        outboxMessages: this.plane.outboxMessages,
+        audit: { seq: this.audit.headSeq, hash: this.audit.headHash },
+        ...(this.vpn ? { vpn: this.vpn.status() } : {}),
+      });
     } catch (err) {
       log.warn('cannot read system health', { error: err as Error });
     }
+  }
+
+  /** Appends to the audit log; a failing write is logged, never thrown into the control loop. */
+  private record(entry: AuditEntry): void {
+    this.audit
+      .append(entry)
+      .catch((err: unknown) => this.deps.log.error('cannot write the audit log', { error: err as Error }));
+  }
+
+  /** A configuration different from the last run's is recorded (what changed is in the file's history). */
+  private async auditConfigChange(): Promise<void> {
+    const file = join(this.deps.config.gateway.stateDir, CONFIG_HASH_FILE);
+    const hash = createHash('sha256').update(JSON.stringify(this.deps.config)).digest('hex');
+    const previous = (await readFileIfExists(file))?.trim();
+    if (previous === hash) return;
+    this.record({
+      kind: 'config',
+      who: 'installer',
+      from: 'local',
+      what: previous ? 'configuration changed' : 'first configuration',
+      result: 'loaded',
+      detail: { previous: previous ?? null, current: hash },
+    });
+    await writeFileAtomic(file, hash + '\n');
   }
 
   private states() {

@@ -11,6 +11,7 @@ import type { RawLevel } from '../level/estimator.js';
 import type { Logger } from '../log.js';
 import { tankDevices, type DigitalOutput, type TankHardware } from '../../drivers/types.js';
 import { TankCore } from './tank-core.js';
+import { tankShape } from '../level/geometry.js';
 
 export class OutputError extends Error {
   override name = 'OutputError';
@@ -37,6 +38,10 @@ export class TankRuntime {
 
   get tank(): TankConfig {
     return this.deps.tank;
+  }
+
+  get capacityLitres(): number {
+    return tankShape(this.deps.tank.geometry).capacityLitres;
   }
 
   get started(): TankCore {

@@ -1,56 +1,280 @@
-// The embedded MQTT broker (Aedes): the zero-setup default for development and the simulator. On a Pi
+// The embedded MQTT broker (Aedes, MQTT 3.1.1): the zero-setup default for development and the
+// simulator. It enforces the same users and ACL files as Mosquitto (daemon/security), locks out a client
+// address after repeated failed logins, and bounds packet size, connections and connection rate. On a Pi
 // the image runs Mosquitto instead and the daemon is only its client.
 
-import { createServer, type Server } from 'node:net';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../log.js';
+import type { MqttConfig } from '../config/schema.js';
+import type { AuditEntry } from '../security/audit-log.js';
+import { aclAllows, type Acl, type Operation } from '../security/acl.js';
+import type { Credentials } from '../security/credentials.js';
+import { LockoutTable } from '../security/lockout.js';
+import { guardedConnection } from './mqtt-frame-guard.js';
+
+type Aedes = Awaited<ReturnType<(typeof import('aedes'))['Aedes']['createBroker']>>;
+type AedesClient = Parameters<NonNullable<Aedes['authenticate']>>[0];
 
 export interface EmbeddedBrokerOptions {
-  host: string;
-  port: number;
+  mqtt: MqttConfig;
+  credentials: Credentials;
   log: Logger;
+  audit: (entry: AuditEntry) => void;
+  now: () => number;
 }
 
-type AedesBroker = Awaited<ReturnType<(typeof import('aedes'))['Aedes']['createBroker']>>;
+export interface Identity {
+  user?: string;
+  address: string;
+}
+
+/** A command topic publish seen by the broker, with who sent it from where. */
+export interface InboundPublish {
+  topic: string;
+  payload: Buffer;
+  retain: boolean;
+  identity: Identity;
+  clientId: string;
+}
+
+const RATE_WINDOW_MS = 60_000;
+/** Slow subscribers are cut off rather than stalling delivery to everyone (Aedes drainTimeout). */
+const DRAIN_TIMEOUT_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export class EmbeddedBroker {
-  private server: Server | undefined;
-  private broker: AedesBroker | undefined;
+  private servers: Server[] = [];
+  private readonly sockets = new Set<Socket>();
+  private broker: Aedes | undefined;
+  private readonly identities = new WeakMap<AedesClient, Identity>();
+  private readonly lockout: LockoutTable;
+  private readonly recentConnects = new Map<string, number[]>();
+  /** The daemon's own client: a secret made at start, never written anywhere. */
+  readonly internalUser: string;
+  readonly internalPassword = randomBytes(24).toString('base64url');
+  private onInbound: ((p: InboundPublish) => void) | undefined;
+  private commandFilter: string | undefined;
+  readonly ports: { host: string; port: number }[] = [];
 
-  constructor(private readonly options: EmbeddedBrokerOptions) {}
-
-  /** Starts listening; resolves with the bound port (useful with port 0). */
-  async start(): Promise<number> {
-    const { Aedes } = await import('aedes');
-    const broker = await Aedes.createBroker();
-    this.broker = broker;
-    broker.on('clientError', (client, err) =>
-      this.options.log.debug('mqtt client error', { client: client.id, error: err }),
+  constructor(private readonly options: EmbeddedBrokerOptions) {
+    const { lockout, users } = options.mqtt;
+    this.lockout = new LockoutTable(
+      { maxFailures: lockout.maxFailures, lockoutMs: lockout.lockoutMinutes * 60_000 },
+      options.now,
     );
-    const server = createServer(broker.handle);
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) =>
-        reject(
-          new Error(
-            `embedded MQTT broker cannot listen on ${this.options.host}:${this.options.port}: ${err.message}`,
-            { cause: err },
-          ),
-        ),
-      );
-      server.listen(this.options.port, this.options.host, () => resolve());
+    this.internalUser = users.gatewayUser;
+  }
+
+  /** Commands published on `filter` are handed to `handler` with the sender's identity. */
+  onCommand(filter: string, handler: (p: InboundPublish) => void): void {
+    this.commandFilter = filter;
+    this.onInbound = handler;
+  }
+
+  /** Opens the listeners; a non-loopback one only when users exist. Returns the bound ports. */
+  async start(): Promise<{ host: string; port: number }[]> {
+    const { mqtt, credentials, log } = this.options;
+    await credentials.refresh();
+    const { Aedes } = await import('aedes');
+    const broker = await Aedes.createBroker({
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      drainTimeout: DRAIN_TIMEOUT_MS,
+      queueLimit: mqtt.limits.maxQueued,
+      maxInflightInbound: mqtt.limits.maxInflight,
+      maxClientsIdLength: 64,
     });
-    const port = (server.address() as AddressInfo).port;
-    this.options.log.info('embedded MQTT broker listening', { host: this.options.host, port });
-    return port;
+    this.broker = broker;
+    broker.authenticate = (client, username, password, done) => {
+      const refused = () => Object.assign(new Error('not authorized'), { returnCode: 5 as const });
+      this.authenticate(client, username, password).then(
+        (ok) => (ok ? done(null, true) : done(refused(), false)),
+        (err: unknown) => {
+          log.error('MQTT authentication failed', { error: err as Error });
+          done(refused(), false);
+        },
+      );
+    };
+    broker.authorizePublish = (client, packet, done) => {
+      if (!client) return done(null); // a Last Will published after its client went away
+      if (packet.payload.length > mqtt.limits.maxMessageBytes) return done(new Error('message too large'));
+      if (!this.allowed(client, 'publish', packet.topic)) {
+        log.debug('publish denied', { client: client.id, topic: packet.topic });
+        return done(new Error(`not authorized to publish to ${packet.topic}`));
+      }
+      done(null);
+    };
+    broker.authorizeSubscribe = (client, sub, done) => {
+      if (!this.allowed(client, 'subscribe', sub.topic)) return done(null, null);
+      done(null, sub);
+    };
+    broker.authorizeForward = (client, packet) =>
+      this.allowed(client, 'receive', packet.topic) ? packet : null;
+    broker.on('clientError', (client, err) =>
+      log.debug('mqtt client error', { client: client.id, error: err }),
+    );
+    broker.on('publish', (packet, client) => {
+      if (!client || !this.onInbound || !this.commandFilter) return;
+      if (!topicUnder(this.commandFilter, packet.topic)) return;
+      const identity = this.identities.get(client) ?? { address: 'unknown' };
+      this.onInbound({
+        topic: packet.topic,
+        payload: packet.payload as Buffer,
+        retain: packet.retain,
+        identity,
+        clientId: client.id,
+      });
+    });
+
+    for (const listen of mqtt.listen) {
+      if (!isLoopback(listen.host) && credentials.userCount === 0) {
+        log.error(
+          'MQTT listener not opened: no user exists yet (smart-tank user add), so only loopback is served',
+          {
+            host: listen.host,
+            port: listen.port,
+          },
+        );
+        continue;
+      }
+      const server = createServer((socket) => this.accept(socket));
+      server.maxConnections = mqtt.limits.maxConnections;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (err) =>
+          reject(
+            new Error(`embedded MQTT broker cannot listen on ${listen.host}:${listen.port}: ${err.message}`, {
+              cause: err,
+            }),
+          ),
+        );
+        server.listen(listen.port, listen.host, () => resolve());
+      });
+      this.servers.push(server);
+      const port = (server.address() as AddressInfo).port;
+      this.ports.push({ host: listen.host, port });
+      log.info('embedded MQTT broker listening', { host: listen.host, port });
+    }
+    return this.ports;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
     const broker = this.broker;
-    this.server = undefined;
     this.broker = undefined;
+    // Stop accepting, disconnect every client, then wait for the listeners (which wait for connections).
+    const closed = this.servers
+      .splice(0)
+      .map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
     if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await Promise.all(closed);
   }
+
+  private accept(socket: Socket): void {
+    const { mqtt, log } = this.options;
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    const address = socket.remoteAddress ?? 'unknown';
+    const now = this.options.now();
+    const recent = (this.recentConnects.get(address) ?? []).filter((t) => now - t < RATE_WINDOW_MS);
+    recent.push(now);
+    this.recentConnects.set(address, recent);
+    if (this.recentConnects.size > 10_000) this.recentConnects.clear();
+    if (recent.length > mqtt.limits.connectionsPerMinute) {
+      log.debug('connection rate limit', { address });
+      socket.destroy();
+      return;
+    }
+    const conn = guardedConnection(socket, mqtt.limits.maxMessageBytes + 1024, (err) =>
+      log.warn('MQTT connection cut', { address, reason: err.message }),
+    );
+    this.broker?.handle(conn);
+  }
+
+  private async authenticate(
+    client: AedesClient,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<boolean> {
+    const { credentials, audit, log } = this.options;
+    const address = (client.conn as { remoteAddress?: string }).remoteAddress ?? 'unknown';
+    // The daemon's own session first: a lockout of its address (loopback) must never cut it off.
+    if (username === this.internalUser && password && safeEqual(password.toString(), this.internalPassword)) {
+      this.identities.set(client, { user: username, address });
+      return true;
+    }
+    if (this.lockout.check(address) === 'locked') return false;
+    await credentials.refresh();
+    if (username === undefined && credentials.userCount === 0) {
+      // No users yet: anonymous read access, which only loopback listeners can offer.
+      this.identities.set(client, { address });
+      return true;
+    }
+    const ok =
+      username !== undefined &&
+      password !== undefined &&
+      username !== this.internalUser &&
+      (await credentials.verify(username, password.toString()));
+    if (ok) {
+      this.lockout.succeeded(address);
+      this.identities.set(client, { user: username, address });
+      return true;
+    }
+    const startsLockout = this.lockout.failed(address);
+    this.lockout.prune();
+    audit({
+      kind: 'login-failed',
+      who: username ?? '(anonymous)',
+      from: `${address} (${client.id})`,
+      what: 'MQTT login',
+      result: 'refused: bad username or password',
+    });
+    if (startsLockout) {
+      const minutes = this.options.mqtt.lockout.lockoutMinutes;
+      log.warn('MQTT client locked out after repeated failed logins', { address, minutes });
+      audit({
+        kind: 'lockout',
+        who: username ?? '(anonymous)',
+        from: address,
+        what: 'MQTT login',
+        result: `locked out for ${minutes} min after ${this.options.mqtt.lockout.maxFailures} failures`,
+      });
+    }
+    return false;
+  }
+
+  private allowed(client: AedesClient, op: Operation, topic: string): boolean {
+    const identity = this.identities.get(client);
+    if (!identity) return false;
+    if (identity.user === this.internalUser) return true; // role gateway: the whole tree
+    const { credentials, mqtt } = this.options;
+    if (identity.user === undefined) {
+      // Anonymous (only while no user exists, only on loopback): read the telemetry, nothing else.
+      return op !== 'publish' && topicUnder(`${mqtt.topicPrefix}/#`, topic);
+    }
+    return aclAllows(credentials.acl as Acl, identity.user, client.id, op, topic);
+  }
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+function topicUnder(filter: string, topic: string): boolean {
+  const base = filter.endsWith('/#')
+    ? filter.slice(0, -2)
+    : filter.endsWith('/+')
+      ? filter.slice(0, -2)
+      : filter;
+  if (filter.endsWith('/+'))
+    return topic.startsWith(base + '/') && !topic.slice(base.length + 1).includes('/');
+  return topic === base || topic.startsWith(base + '/');
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -1,9 +1,10 @@
 // The gateway's MQTT client session: Last Will "offline" (retained), "online" re-published on every
-// (re)connect, reconnecting on its own. Publishing never blocks or throws into the control loop: while
-// disconnected, mqtt.js keeps QoS 1 messages queued until the session is back.
+// (re)connect, reconnecting on its own, subscriptions renewed after a reconnect. Publishing never throws
+// into the control loop; while disconnected the caller keeps messages in the outbox (TelemetryChannel).
 
-import type { MqttClient } from 'mqtt';
+import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Logger } from '../log.js';
+import { topicMatches } from '../security/topic-match.js';
 import type { GatewayStatus } from './topics.js';
 
 export interface MqttLinkOptions {
@@ -17,17 +18,43 @@ export interface MqttLinkOptions {
   log: Logger;
 }
 
+export interface InboundMessage {
+  topic: string;
+  payload: Buffer;
+  retain: boolean;
+  /** MQTT 5 correlation data, echoed on the answer. */
+  correlationData?: Buffer;
+}
+
+export interface PublishOptions {
+  retain?: boolean;
+  correlationData?: Buffer;
+}
+
 const RECONNECT_MS = 2000;
 const CONNECT_TIMEOUT_MS = 5000;
 
 export class MqttLink {
   private client: MqttClient | undefined;
   private connectedOnce = false;
+  private readonly subscriptions = new Map<string, (m: InboundMessage) => void>();
+  private readonly connectListeners: (() => void)[] = [];
 
   constructor(private readonly options: MqttLinkOptions) {}
 
   get connected(): boolean {
     return this.client?.connected ?? false;
+  }
+
+  /** Called after every (re)connect, once "online" is sent. */
+  onConnect(listener: () => void): void {
+    this.connectListeners.push(listener);
+  }
+
+  /** Subscribes now and after every reconnect; messages on `filter` go to `handler`. */
+  subscribe(filter: string, handler: (m: InboundMessage) => void): void {
+    this.subscriptions.set(filter, handler);
+    if (this.client?.connected) this.client.subscribe(filter, this.subscribeOptions());
   }
 
   /** Starts the session; does not wait for the broker (the tank runs without it). */
@@ -42,6 +69,7 @@ export class MqttLink {
       clean: true,
       reconnectPeriod: RECONNECT_MS,
       connectTimeout: CONNECT_TIMEOUT_MS,
+      queueQoSZero: false,
       will: {
         topic: o.statusTopic,
         payload: Buffer.from('offline' satisfies GatewayStatus),
@@ -53,15 +81,44 @@ export class MqttLink {
     client.on('connect', () => {
       o.log.info(this.connectedOnce ? 'MQTT reconnected' : 'MQTT connected', { url: o.url });
       this.connectedOnce = true;
-      this.publish(o.statusTopic, 'online' satisfies GatewayStatus, { retain: true });
+      void this.publish(o.statusTopic, 'online' satisfies GatewayStatus, { retain: true }).catch(() => {});
+      for (const filter of this.subscriptions.keys()) client.subscribe(filter, this.subscribeOptions());
+      for (const listener of this.connectListeners) listener();
+    });
+    client.on('message', (topic, payload, packet) => {
+      for (const [filter, handler] of this.subscriptions) {
+        if (topicMatches(filter, topic)) {
+          handler({
+            topic,
+            payload,
+            retain: packet.retain,
+            correlationData: packet.properties?.correlationData,
+          });
+        }
+      }
     });
     client.on('offline', () => o.log.warn('MQTT disconnected', { url: o.url }));
     client.on('error', (err) => o.log.warn('MQTT error', { url: o.url, error: err }));
   }
 
-  publish(topic: string, payload: string, options: { retain?: boolean } = {}): void {
-    this.client?.publish(topic, payload, { qos: 1, retain: options.retain ?? false }, (err) => {
-      if (err) this.options.log.debug('MQTT publish failed', { topic, error: err });
+  /**
+   * MQTT 5 "retain as published": a message published with the retain flag keeps it on live delivery,
+   * so a retained command is recognised as such even when it arrives on an existing subscription.
+   * (MQTT 3.1.1 clears the flag on live delivery: the embedded broker reports it from the publish itself.)
+   */
+  private subscribeOptions(): { qos: 1; rap?: boolean } {
+    return this.options.protocolVersion === 5 ? { qos: 1, rap: true } : { qos: 1 };
+  }
+
+  /** Publishes at QoS 1; resolves on the broker's acknowledgement. */
+  publish(topic: string, payload: string, options: PublishOptions = {}): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.reject(new Error('MQTT not started'));
+    const opts: IClientPublishOptions = { qos: 1, retain: options.retain ?? false };
+    if (options.correlationData && this.options.protocolVersion === 5)
+      opts.properties = { correlationData: options.correlationData };
+    return new Promise((resolve, reject) => {
+      client.publish(topic, payload, opts, (err) => (err ? reject(err) : resolve()));
     });
   }
 

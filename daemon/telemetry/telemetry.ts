@@ -9,7 +9,12 @@ import type { LevelReading } from '../level/estimator.js';
 import type { SystemHealth, TankEventPayload, TankStatePayload, Topics } from './topics.js';
 
 export interface Publisher {
-  publish(topic: string, payload: string, options?: { retain?: boolean }): void;
+  /** `durable`: kept in the outbox while the broker is unreachable (tank states and events). */
+  publish(
+    topic: string,
+    payload: string,
+    options?: { retain?: boolean; durable?: boolean; correlationData?: Buffer },
+  ): void;
 }
 
 export function stamp(clock: Clock): { time: string; timeSynced: boolean } {
@@ -73,7 +78,10 @@ export class TankTelemetry {
     const payload = tankStatePayload(this.tank, this.capacityLitres, decision, reading, this.clock);
     const now = this.clock.monotonicMs();
     if (force || this.worthPublishing(payload, now)) {
-      this.publisher.publish(this.topics.tankState(this.tank.id), JSON.stringify(payload), { retain: true });
+      this.publisher.publish(this.topics.tankState(this.tank.id), JSON.stringify(payload), {
+        retain: true,
+        durable: true,
+      });
       this.last = payload;
       this.lastAtMs = now;
     }
@@ -81,7 +89,7 @@ export class TankTelemetry {
 
   publishEvent(event: ControlEvent): void {
     const payload: TankEventPayload = { ...stamp(this.clock), tank: this.tank.id, ...event };
-    this.publisher.publish(this.topics.tankEvent(this.tank.id), JSON.stringify(payload));
+    this.publisher.publish(this.topics.tankEvent(this.tank.id), JSON.stringify(payload), { durable: true });
   }
 
   private worthPublishing(p: TankStatePayload, now: number): boolean {

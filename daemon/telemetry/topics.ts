@@ -3,6 +3,7 @@
 
 import type { AlarmKind, ControlEvent, Mode } from '../control/types.js';
 import type { LevelQuality } from '../level/estimator.js';
+import type { VpnHealth } from '../vpn/status.js';
 
 export interface Topics {
   /** "online" | "offline", retained; "offline" is also the Last Will. */
@@ -13,6 +14,12 @@ export interface Topics {
   tankState(tankId: string): string;
   /** TankEventPayload JSON, not retained. */
   tankEvent(tankId: string): string;
+  /** CommandMessage JSON from `user` (daemon/commands/command-schema.ts); the broker lets only `user` write it. */
+  command(user: string): string;
+  /** What the daemon subscribes to for commands: every user's command topic. */
+  commandFilter: string;
+  /** CommandResult JSON for `user`, not retained; only `user` (and admins) may read it. */
+  result(user: string): string;
 }
 
 export function topicsFor(prefix: string, gatewayId: string): Topics {
@@ -22,7 +29,18 @@ export function topicsFor(prefix: string, gatewayId: string): Topics {
     system: `${base}/system`,
     tankState: (id) => `${base}/tank/${id}/state`,
     tankEvent: (id) => `${base}/tank/${id}/event`,
+    command: (user) => `${base}/command/${user}`,
+    commandFilter: `${base}/command/+`,
+    result: (user) => `${base}/result/${user}`,
   };
+}
+
+/** The user a command came from: the last level of its topic (the broker's ACL enforces it). */
+export function commandUser(topics: Topics, topic: string): string | undefined {
+  const prefix = topics.commandFilter.slice(0, -1);
+  if (!topic.startsWith(prefix)) return undefined;
+  const user = topic.slice(prefix.length);
+  return user && !user.includes('/') ? user : undefined;
 }
 
 export type GatewayStatus = 'online' | 'offline';
@@ -73,4 +91,10 @@ export interface SystemHealth extends Stamped {
   daemonRssMb: number;
   cpuTemperatureC: number | null;
   stateBytesWritten: number;
+  /** Messages waiting in the outbox (broker or tunnel down). */
+  outboxMessages?: number;
+  /** Head of the audit log's hash chain: a remote copy of this exposes a rewritten log. */
+  audit?: { seq: number; hash: string };
+  /** The VPN tunnel, when one is configured: state, address, handshake age, bytes, reconnects. */
+  vpn?: VpnHealth;
 }

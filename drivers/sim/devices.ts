@@ -1,5 +1,6 @@
 // The simulated site as hardware for the daemon (hardware.backend: sim): each device implements the
-// same interface as its real driver. The water moves on in real time (times `speed`) whenever a device
+// same interface as its real driver. The water moves on with the daemon's clock (simulated time when the
+// daemon runs faster than real time: hardware.sim.speed) whenever a device
 // is touched, so the daemon needs no extra timer for the physics.
 
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -29,7 +30,6 @@ export class SimulatedSite {
   private lastSyncMs: number;
   private simElapsedMs = 0;
   private schedule = new FaultSchedule([]);
-  private readonly speed: number;
   private readonly outputStateDir: string | undefined;
 
   constructor(
@@ -39,7 +39,6 @@ export class SimulatedSite {
     const random = seededRandom(config.hardware.sim.seed);
     for (const tank of config.tanks) this.models.set(tank.id, new SimulatedTank(tank, random));
     this.localTime = new LocalTime(config.gateway.timezone);
-    this.speed = config.hardware.sim.speed;
     this.outputStateDir = config.hardware.sim.outputStateDir;
     this.startedAtMs = clock.monotonicMs();
     this.lastSyncMs = this.startedAtMs;
@@ -71,7 +70,7 @@ export class SimulatedSite {
   /** Advances every tank to the present. */
   sync(): void {
     const now = this.clock.monotonicMs();
-    let remaining = (now - this.lastSyncMs) * this.speed;
+    let remaining = now - this.lastSyncMs;
     this.lastSyncMs = now;
     while (remaining > 0) {
       const step = Math.min(remaining, MAX_STEP_MS);
@@ -88,7 +87,6 @@ export class SimulatedSite {
   }
 
   private simWallMs(): number {
-    // Simulated time runs `speed` times faster from the moment the site was built.
     return this.clock.wallMs() - (this.clock.monotonicMs() - this.startedAtMs) + this.simElapsedMs;
   }
 

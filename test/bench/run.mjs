@@ -35,7 +35,11 @@ function simBench() {
     ['example (2 tanks)', EXAMPLE],
     ['one tank', oneTankConfig()],
   ]) {
-    const r = spawnSync(process.execPath, [CLI, 'sim', '--days', String(days), '--config', config, '--json'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'sim', '--days', String(days), '--config', config, '--json'],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`sim failed: ${r.stderr}`);
     const summary = JSON.parse(r.stdout.trim().split('\n').pop());
     const tanks = summary.tanks.length;
@@ -49,7 +53,12 @@ function simBench() {
   report(
     'sim',
     { days, runs },
-    runs.map((r) => `  ${r.label}: a simulated year in ${(r.wallMs / 1000).toFixed(1)} s = ${r.simSecondsPerWallSecond.toLocaleString()} simulated s per wall s`).join('\n'),
+    runs
+      .map(
+        (r) =>
+          `  ${r.label}: a simulated year in ${(r.wallMs / 1000).toFixed(1)} s = ${r.simSecondsPerWallSecond.toLocaleString()} simulated s per wall s`,
+      )
+      .join('\n'),
   );
 }
 
@@ -103,8 +112,14 @@ async function daemonBench() {
   });
   let stderr = '';
   daemon.stderr.on('data', (d) => (stderr += d));
-  const readyMs = await waitFor(() => (notify.messages.some((m) => m.startsWith('READY=1')) ? performance.now() - started : undefined), 15_000);
-  const [d, b] = await Promise.all([measureIdle(daemon, settleMs, windowMs), measureIdle(bare, settleMs, windowMs)]);
+  const readyMs = await waitFor(
+    () => (notify.messages.some((m) => m.startsWith('READY=1')) ? performance.now() - started : undefined),
+    15_000,
+  );
+  const [d, b] = await Promise.all([
+    measureIdle(daemon, settleMs, windowMs),
+    measureIdle(bare, settleMs, windowMs),
+  ]);
   const stateBytes = (() => {
     try {
       return readFileSync(join(dir, 'state', 'state.json')).length;
@@ -150,7 +165,11 @@ function notifySocket(dir) {
 function vpnBench() {
   const script = join(root, 'test/bench/vpn-latency.mjs');
   if (!existsSync(script)) throw new Error('test/bench/vpn-latency.mjs is missing');
-  const r = spawnSync(process.execPath, [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 });
+  const r = spawnSync(process.execPath, [script], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 300_000,
+  });
   if (r.status !== 0) throw new Error(`vpn latency bench failed (exit ${r.status})`);
   const line = JSON.parse(r.stdout.trim().split('\n').pop());
   report('vpn', line, JSON.stringify(line, null, 2));

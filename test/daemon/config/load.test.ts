@@ -26,7 +26,7 @@ describe('config validation', () => {
     expect(config.tanks[1]!.level.filter.medianWindow).toBe(5);
     expect(config.tanks[1]!.control.lowPct).toBe(15);
     expect(config.tanks[1]!.control.highPct).toBe(80);
-    expect(config.mqtt.listen.host).toBe('127.0.0.1');
+    expect(config.mqtt.listen).toEqual([{ host: '127.0.0.1', port: 1883 }]);
   });
 
   it('names every problem with its exact key path, all at once', () => {

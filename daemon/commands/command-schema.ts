@@ -1,0 +1,82 @@
+// The command payload: one JSON object per message on <prefix>/<gateway>/command/<user>.
+//   {"id": "...", "ts": <ms since epoch or ISO time>, "tank": "house", "action": "valve", "open": true,
+//    "minutes": 30, "sig": "<base64 HMAC-SHA256, when the user signs>"}
+
+import { z } from 'zod';
+import type { TankCommand } from '../control/commands.js';
+import { id as tankId } from '../config/primitives.js';
+
+const minutes = z
+  .number()
+  .int()
+  .min(1)
+  .max(24 * 60)
+  .optional();
+const common = {
+  /** Unique per command: a second message with the same id does nothing. */
+  id: z.string().regex(/^[A-Za-z0-9_.:-]{8,64}$/, 'must be 8-64 characters of letters, digits, _ . : -'),
+  /** When the command was issued (sender's clock): milliseconds since the epoch, or ISO 8601. */
+  ts: z.union([z.number().int().positive(), z.iso.datetime({ offset: true })]),
+  tank: tankId,
+  sig: z.string().max(128).optional(),
+};
+
+export const commandSchema = z.discriminatedUnion('action', [
+  z.strictObject({ ...common, action: z.literal('valve'), open: z.boolean(), minutes }),
+  z.strictObject({ ...common, action: z.literal('pump'), on: z.boolean(), minutes }),
+  z.strictObject({ ...common, action: z.literal('mode'), mode: z.enum(['auto', 'manual']), minutes }),
+  z.strictObject({
+    ...common,
+    action: z.literal('thresholds'),
+    lowPct: z.number().min(0).max(100),
+    highPct: z.number().min(0).max(100),
+  }),
+  z.strictObject({ ...common, action: z.literal('reset-alarms') }),
+]);
+
+export type CommandMessage = z.infer<typeof commandSchema>;
+
+export function toTankCommand(m: CommandMessage): TankCommand {
+  switch (m.action) {
+    case 'valve':
+      return { action: 'valve', open: m.open, minutes: m.minutes };
+    case 'pump':
+      return { action: 'pump', on: m.on, minutes: m.minutes };
+    case 'mode':
+      return m.mode === 'auto'
+        ? { action: 'mode', mode: 'auto' }
+        : { action: 'mode', mode: 'manual', minutes: m.minutes };
+    case 'thresholds':
+      return { action: 'thresholds', lowPct: m.lowPct, highPct: m.highPct };
+    case 'reset-alarms':
+      return { action: 'reset-alarms' };
+  }
+}
+
+/** Commands that only move outputs towards their safe state: allowed even before the clock is synchronized. */
+export function towardsSafety(m: CommandMessage): boolean {
+  return (
+    (m.action === 'valve' && !m.open) ||
+    (m.action === 'pump' && !m.on) ||
+    (m.action === 'mode' && m.mode === 'auto')
+  );
+}
+
+export function describeCommand(m: CommandMessage): string {
+  switch (m.action) {
+    case 'valve':
+      return `valve ${m.open ? 'open' : 'close'}${m.minutes ? ` for ${m.minutes} min` : ''}`;
+    case 'pump':
+      return `pump ${m.on ? 'on' : 'off'}${m.minutes ? ` for ${m.minutes} min` : ''}`;
+    case 'mode':
+      return `mode ${m.mode}${m.minutes ? ` for ${m.minutes} min` : ''}`;
+    case 'thresholds':
+      return `thresholds ${m.lowPct}/${m.highPct}%`;
+    case 'reset-alarms':
+      return 'reset alarms';
+  }
+}
+
+export function commandTimeMs(ts: number | string): number {
+  return typeof ts === 'number' ? ts : Date.parse(ts);
+}
