@@ -182,6 +182,20 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('secure MQTT plane on the %
     expect(plane.daemon.logs.filter((l) => l.level === 'error')).toEqual([]);
   }, 120_000);
 
+  it('a message over the size limit is not taken and costs the sender its connection', async () => {
+    const sender = await plane.client('alice');
+    const big = command({ action: 'valve', open: true, pad: 'x'.repeat(200_000) });
+    const closed = new Promise<void>((resolve) => sender.once('close', () => resolve()));
+    sender.publish(`${PREFIX}/command/alice`, JSON.stringify(big), { qos: 0 });
+    await closed;
+    // The daemon never saw it (it would have refused it as malformed, and audited that), and runs on.
+    await answerTo('alice', command({ action: 'mode', mode: 'auto' }));
+    expect(
+      auditLines(plane.auditFile).some((l) => (l.detail as { id?: string } | undefined)?.id === big.id),
+    ).toBe(false);
+    expect(plane.daemon.child.exitCode).toBeNull();
+  });
+
   it('Home Assistant discovery is retained and re-sent when Home Assistant announces itself', async () => {
     const ha = await plane.client('homeassistant');
     const discovery = await collect(ha, 'homeassistant/#');
@@ -244,6 +258,31 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('secure MQTT plane on the %
           (l.detail as { id?: string } | undefined)?.id === cmd.id && String(l.result).startsWith('accepted'),
       ),
     ).toBe(false);
+  }, 60_000);
+});
+
+describe('embedded broker connection rate limit', () => {
+  it('refuses new connections from an address past connectionsPerMinute', async () => {
+    const plane = await new PlaneUnderTest('embedded', {
+      mqtt: { limits: { connectionsPerMinute: 5 } },
+    }).start();
+    try {
+      const results: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        results.push(
+          await plane.client('vic').then(
+            (c) => (c.end(true), 'ok'),
+            () => 'refused',
+          ),
+        );
+      }
+      // The daemon's own session from loopback counts too, so 4 or 5 get through before the limit.
+      expect(results.slice(-3)).toEqual(['refused', 'refused', 'refused']);
+      expect(results.filter((r) => r === 'ok').length).toBeGreaterThanOrEqual(4);
+      expect(results.indexOf('refused')).toBe(results.filter((r) => r === 'ok').length);
+    } finally {
+      await plane.close();
+    }
   }, 60_000);
 });
 

@@ -57,6 +57,7 @@ export const RUN_ID: string;
 export const ADDR: {
   hub: string;
   hubMoved: string;
+  hubInternal: string;
   routerWan: string;
   phone: string;
   wan: string;

@@ -7,7 +7,9 @@
 //                          farm LAN 192.168.50.0/24: router .1, gateway .10 (the Pi, the daemon)
 //
 // VPN subnet (address plan): server .1, phone .2, gateway (tank) .3. The hub forwards between its peers,
-// so phone and gateway share the VPN subnet as with the paper's server.
+// so phone and gateway share the VPN subnet as with the paper's server. As in the paper, the server sits
+// behind a port forward: its public (dynamic, DNS-named) address is DNAT-ed to a fixed internal address,
+// so when the public address changes the server itself sees no change.
 //
 // Every name carries the run's id (pid, base 36) and a tag, so parallel runs never collide; destroy()
 // kills every process left in the run's namespaces (found by namespace, never by name) and deletes them.
@@ -26,6 +28,7 @@ export const RUN_ID = process.pid.toString(36);
 export const ADDR = {
   hub: '203.0.113.1',
   hubMoved: '203.0.113.11',
+  hubInternal: '172.31.0.1',
   routerWan: '203.0.113.2',
   phone: '203.0.113.3',
   wan: '203.0.113.4',
@@ -245,7 +248,8 @@ export async function createTopology({ tag, portForward } = {}) {
     await sh('ip', ['-n', ns.gw, 'addr', 'add', `${ADDR.gateway}/24`, 'dev', 'eth0']);
     await sh('ip', ['-n', ns.gw, 'link', 'set', 'eth0', 'up']);
     await sh('ip', ['-n', ns.gw, 'route', 'add', 'default', 'via', ADDR.routerLan]);
-    // The router forwards and hides the farm behind its WAN address.
+    // The router forwards and hides the farm behind its WAN address, with a random source port per flow
+    // as carrier-grade NAT does (a new flow to the server's new address is a new mapping).
     await topo.exec(ns.router, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
     const nat = join(dir, 'router.nft');
     writeFileSync(
@@ -256,14 +260,28 @@ export async function createTopology({ tag, portForward } = {}) {
 ${portForward ? `    iifname "wan0" tcp dport ${portForward} dnat to ${ADDR.gateway}\n` : ''}  }
   chain postrouting {
     type nat hook postrouting priority srcnat;
-    oifname "wan0" masquerade
+    oifname "wan0" masquerade random
   }
 }
 `,
     );
     await topo.exec(ns.router, 'nft', ['-f', nat]);
-    // The hub forwards between its VPN peers.
+    // The hub forwards between its VPN peers, and its public address is port-forwarded to its fixed
+    // internal one (the server's own router, folded into its namespace).
     await topo.exec(ns.hub, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    await sh('ip', ['-n', ns.hub, 'addr', 'add', `${ADDR.hubInternal}/32`, 'dev', 'lo']);
+    const forward = join(dir, 'hub.nft');
+    writeFileSync(
+      forward,
+      `table ip nat {
+  chain prerouting {
+    type nat hook prerouting priority dstnat;
+    iifname "eth0" udp dport { ${WG_PORT}, ${OVPN_PORT} } dnat to ${ADDR.hubInternal}
+  }
+}
+`,
+    );
+    await topo.exec(ns.hub, 'nft', ['-f', forward]);
     return topo;
   } catch (err) {
     await topo.destroy();
@@ -362,8 +380,9 @@ PersistentKeepalive = 25
     /** The hub moves to a new address; the name follows (hosts file); the phone learns it too. */
     async moveHub(address) {
       writeFileSync(hostsFile, `${address} ${HUB_NAME}\n`);
-      await sh('ip', ['-n', topo.ns.hub, 'addr', 'add', `${address}/24`, 'dev', 'eth0']);
+      // Old one first: deleting a primary address takes the secondaries of its subnet with it.
       await sh('ip', ['-n', topo.ns.hub, 'addr', 'del', `${ADDR.hub}/24`, 'dev', 'eth0']);
+      await sh('ip', ['-n', topo.ns.hub, 'addr', 'add', `${address}/24`, 'dev', 'eth0']);
       await topo.exec(topo.ns.phone, 'wg', [
         'set',
         names.phone,

@@ -1,0 +1,91 @@
+// The image's nftables ruleset (os-image/nftables/smart-tank.nft): checked by nft, then applied inside a
+// network namespace shaped like a gateway (a LAN and a WAN interface) and tested by behaviour.
+
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/daemon.js';
+
+const RULESET = new URL('../../os-image/nftables/smart-tank.nft', import.meta.url).pathname;
+const id = process.pid % 10_000;
+const ns = { gw: `fw-gw-${id}`, lan: `fw-lan-${id}`, wan: `fw-wan-${id}` };
+
+function sh(args: string[]): void {
+  execFileSync(args[0]!, args.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** One TCP connection attempt from a namespace: "open" or "blocked" (no answer within the timeout). */
+function connect(from: string, host: string, port: number): string {
+  const script = `const s=require('net').connect({host:'${host}',port:${port}});s.setTimeout(700);s.on('connect',()=>{console.log('open');process.exit(0)});s.on('timeout',()=>{console.log('blocked');process.exit(0)});s.on('error',e=>{console.log('refused '+e.code);process.exit(0)})`;
+  return spawnSync('ip', ['netns', 'exec', from, process.execPath, '-e', script], {
+    encoding: 'utf8',
+  }).stdout.trim();
+}
+
+describe('gateway firewall (nftables)', () => {
+  const dir = tempDir('fw-');
+  let server: ChildProcess | undefined;
+  afterAll(() => {
+    server?.kill('SIGKILL');
+    for (const n of Object.values(ns)) spawnSync('ip', ['netns', 'del', n]);
+  });
+
+  function ruleset(lan: string, vpn: string): string {
+    const ifaces = join(dir, 'ifaces.nft');
+    writeFileSync(ifaces, `define LAN_IFACES = { "${lan}" }\ndefine VPN_IFACES = { "${vpn}" }\n`);
+    const file = join(dir, 'smart-tank.nft');
+    writeFileSync(file, readFileSync(RULESET, 'utf8').replace(/^include "[^"]+"$/m, `include "${ifaces}"`));
+    return file;
+  }
+
+  it('passes nft -c', () => {
+    const r = spawnSync('unshare', ['-rn', 'nft', '-c', '-f', ruleset('eth0', 'wg0')], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('lets the LAN reach MQTT, not the WAN, and limits how fast one address may connect', () => {
+    for (const n of Object.values(ns)) sh(['ip', 'netns', 'add', n]);
+    const link = (a: string, ifA: string, ipA: string, b: string, ifB: string, ipB: string) => {
+      sh(['ip', 'link', 'add', ifA, 'netns', a, 'type', 'veth', 'peer', 'name', ifB, 'netns', b]);
+      sh(['ip', '-n', a, 'addr', 'add', `${ipA}/24`, 'dev', ifA]);
+      sh(['ip', '-n', b, 'addr', 'add', `${ipB}/24`, 'dev', ifB]);
+      sh(['ip', '-n', a, 'link', 'set', ifA, 'up']);
+      sh(['ip', '-n', b, 'link', 'set', ifB, 'up']);
+    };
+    link(ns.gw, 'lan0', '192.168.77.1', ns.lan, 'eth0', '192.168.77.2');
+    link(ns.gw, 'wan0', '203.0.113.1', ns.wan, 'eth0', '203.0.113.2');
+    sh(['ip', '-n', ns.gw, 'link', 'set', 'lo', 'up']);
+    sh(['ip', 'netns', 'exec', ns.gw, 'nft', '-f', ruleset('lan0', 'wg9')]);
+
+    // A listener on every address of the gateway: only the firewall decides.
+    server = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns.gw,
+        process.execPath,
+        '-e',
+        "require('net').createServer(s=>s.end()).listen(1883,'0.0.0.0')",
+      ],
+      { stdio: 'ignore' },
+    );
+    let ready = false;
+    for (let i = 0; i < 50 && !ready; i++) ready = connect(ns.gw, '127.0.0.1', 1883) === 'open';
+    expect(ready).toBe(true);
+
+    expect(connect(ns.lan, '192.168.77.1', 1883)).toBe('open');
+    expect(connect(ns.wan, '203.0.113.1', 1883)).toBe('blocked');
+    expect(connect(ns.wan, '203.0.113.1', 22)).toBe('blocked');
+    // Past a burst of 10, one address gets a new connection only every 2 s (30 a minute): fired as fast
+    // as possible, some attempts are dropped.
+    const started = Date.now();
+    const results = Array.from({ length: 16 }, () => connect(ns.lan, '192.168.77.1', 1883));
+    const seconds = (Date.now() - started) / 1000;
+    expect(results.slice(0, 9)).toEqual(Array(9).fill('open'));
+    expect(results.filter((r) => r === 'blocked').length).toBeGreaterThanOrEqual(2);
+    expect(results.filter((r) => r === 'open').length).toBeLessThanOrEqual(10 + Math.ceil(seconds / 2));
+  }, 60_000);
+});
