@@ -143,6 +143,17 @@ function checkTank(
     if (w.from === w.to) add(at('control', 'refillWindows', i, 'to'), 'must differ from "from"');
   });
 
+  // Rules that need no geometry first: a bad calibration table stops the ones below.
+  const ids = new Set<string>();
+  tank.valves.forEach((v, i) => {
+    if (ids.has(v.id)) add(at('valves', i, 'id'), `duplicate valve id "${v.id}"`);
+    ids.add(v.id);
+  });
+
+  if (tank.pump && tank.pump.stopBelowPct >= tank.pump.restartAbovePct) {
+    add(at('pump', 'restartAbovePct'), `must be above pump.stopBelowPct (${tank.pump.stopBelowPct})`);
+  }
+
   if (tank.geometry.shape === 'calibration-table') {
     tank.geometry.points.forEach((p, i, pts) => {
       const prev = pts[i - 1];
@@ -212,15 +223,6 @@ function checkTank(
     );
   }
 
-  const ids = new Set<string>();
-  tank.valves.forEach((v, i) => {
-    if (ids.has(v.id)) add(at('valves', i, 'id'), `duplicate valve id "${v.id}"`);
-    ids.add(v.id);
-  });
-
-  if (tank.pump && tank.pump.stopBelowPct >= tank.pump.restartAbovePct) {
-    add(at('pump', 'restartAbovePct'), `must be above pump.stopBelowPct (${tank.pump.stopBelowPct})`);
-  }
   if (tank.pump && heightOfPct(tank.pump.stopBelowPct) <= tank.outletHeightMm) {
     add(at('pump', 'stopBelowPct'), `must leave water above the outlet (${tank.outletHeightMm} mm)`);
   }

@@ -2,29 +2,9 @@
 // a night refill window), running the real estimator and controller against the simulated tank.
 
 import { describe, expect, it } from 'vitest';
-import { parseFault } from '../../drivers/sim/faults.js';
-import { runSimulation, type SimResult, type SimStep } from '../../daemon/sim/run-simulation.js';
 import type { AlarmKind } from '../../daemon/control/types.js';
 import { exampleConfig } from '../helpers/config.js';
-
-const WEEKS = 3;
-const DAYS = WEEKS * 7;
-
-function run(
-  faults: string[] = [],
-  onStep?: (s: SimStep) => void,
-  seed = 7,
-  config = exampleConfig(),
-): SimResult {
-  return runSimulation({ config, days: DAYS, seed, faults: faults.map(parseFault), onStep });
-}
-
-function expectSafe(result: SimResult): void {
-  for (const t of result.tanks) {
-    expect(t.overflows, `${t.id} overflows`).toBe(0);
-    expect(t.dryRuns, `${t.id} pump dry runs`).toBe(0);
-  }
-}
+import { DAYS, expectSafe, run, WEEKS } from './simulate.js';
 
 describe(`normal farm use over ${WEEKS} weeks`, () => {
   it('keeps every tank between its thresholds: no overflow, no dry run, no alarm, regular refills', () => {
