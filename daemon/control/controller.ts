@@ -100,11 +100,20 @@ export function decide(rules: ControlRules, previous: ControllerState, input: Co
   const { lowPct, highPct } = thresholds(rules, previous);
   const level = input.level;
   const events: ControlEvent[] = [];
-  const s: ControllerState = { ...previous, alarms: { ...previous.alarms } };
+  const s: ControllerState = { ...previous };
+  // Copy-on-write: most ticks change no alarm, and this runs millions of times in a simulation.
+  let alarmsCopied = false;
+  const writable = () => {
+    if (!alarmsCopied) {
+      s.alarms = { ...s.alarms };
+      alarmsCopied = true;
+    }
+    return s.alarms;
+  };
 
   const alarm = (kind: AlarmKind, active: boolean, message: () => string = () => kind) =>
-    setAlarm(s, events, now, kind, active, message);
-  expireTimedAlarms(s, events, now);
+    setAlarm(s, writable, events, now, kind, active, message);
+  expireTimedAlarms(s, writable, events, now);
 
   if (s.mode === 'manual' && (!s.manual || now >= s.manual.untilMs)) {
     s.mode = 'auto';
@@ -447,6 +456,7 @@ function round(x: number | undefined): number {
  */
 function setAlarm(
   s: ControllerState,
+  writable: () => ControllerState['alarms'],
   events: ControlEvent[],
   now: number,
   kind: AlarmKind,
@@ -457,18 +467,18 @@ function setAlarm(
   if (active) {
     if (!current) {
       const message = describe();
-      s.alarms[kind] = { sinceMs: now, message };
+      writable()[kind] = { sinceMs: now, message };
       events.push({ type: 'alarm', alarm: kind, active: true, severity: ALARM_SEVERITY[kind], message });
     } else if (current.clearingSinceMs !== undefined) {
-      s.alarms[kind] = { sinceMs: current.sinceMs, message: current.message };
+      writable()[kind] = { sinceMs: current.sinceMs, message: current.message };
     }
     return;
   }
   if (!current || current.clearAtMs !== undefined) return;
   if (current.clearingSinceMs === undefined) {
-    s.alarms[kind] = { ...current, clearingSinceMs: now };
+    writable()[kind] = { ...current, clearingSinceMs: now };
   } else if (now - current.clearingSinceMs >= ALARM_CLEAR_DELAY_MS) {
-    delete s.alarms[kind];
+    delete writable()[kind];
     events.push({
       type: 'alarm',
       alarm: kind,
@@ -479,11 +489,16 @@ function setAlarm(
   }
 }
 
-function expireTimedAlarms(s: ControllerState, events: ControlEvent[], now: number): void {
+function expireTimedAlarms(
+  s: ControllerState,
+  writable: () => ControllerState['alarms'],
+  events: ControlEvent[],
+  now: number,
+): void {
   for (const kind of Object.keys(s.alarms) as AlarmKind[]) {
     const a: ActiveAlarm = s.alarms[kind]!;
     if (a.clearAtMs !== undefined && now >= a.clearAtMs) {
-      delete s.alarms[kind];
+      delete writable()[kind];
       events.push({
         type: 'alarm',
         alarm: kind,

@@ -37,6 +37,7 @@ const CONNECT_TIMEOUT_MS = 5000;
 export class MqttLink {
   private client: MqttClient | undefined;
   private connectedOnce = false;
+  private errorLogged = false;
   private readonly subscriptions = new Map<string, (m: InboundMessage) => void>();
   private readonly connectListeners: (() => void)[] = [];
 
@@ -81,6 +82,7 @@ export class MqttLink {
     client.on('connect', () => {
       o.log.info(this.connectedOnce ? 'MQTT reconnected' : 'MQTT connected', { url: o.url });
       this.connectedOnce = true;
+      this.errorLogged = false;
       void this.publish(o.statusTopic, 'online' satisfies GatewayStatus, { retain: true }).catch(() => {});
       for (const filter of this.subscriptions.keys()) client.subscribe(filter, this.subscribeOptions());
       for (const listener of this.connectListeners) listener();
@@ -98,7 +100,12 @@ export class MqttLink {
       }
     });
     client.on('offline', () => o.log.warn('MQTT disconnected', { url: o.url }));
-    client.on('error', (err) => o.log.warn('MQTT error', { url: o.url, error: err }));
+    // Quiet while the broker stays away: the first error of an outage is a warning, the retries debug.
+    client.on('error', (err) => {
+      if (this.errorLogged) o.log.debug('MQTT error', { url: o.url, error: err });
+      else o.log.warn('MQTT error (retrying every 2 s)', { url: o.url, error: err });
+      this.errorLogged = true;
+    });
   }
 
   /**

@@ -12,9 +12,18 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Standard normal deviate (Box-Muller). */
+/** Standard normal deviates (Box-Muller): each draw yields two, the second is kept for the next call. */
+const spare = new WeakMap<() => number, number>();
+
 export function gaussian(random: () => number): number {
+  const kept = spare.get(random);
+  if (kept !== undefined) {
+    spare.delete(random);
+    return kept;
+  }
   const u = 1 - random();
   const v = random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  const r = Math.sqrt(-2 * Math.log(u));
+  spare.set(random, r * Math.sin(2 * Math.PI * v));
+  return r * Math.cos(2 * Math.PI * v);
 }
