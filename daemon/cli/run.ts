@@ -55,6 +55,10 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     log.info('signal received', { signal });
     void shutdown(signal, 0);
   };
+  // A log reader that goes away (a closed pipe, a restarted journal) must not take the tank down: the
+  // write errors (EPIPE) would otherwise come back as uncaught exceptions, one per log line.
+  process.stderr.on('error', () => {});
+  process.stdout.on('error', () => {});
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   // Outputs safe, then a non-zero exit: systemd restarts us; never run on in an unknown state.

@@ -73,9 +73,9 @@ export class TankRuntime {
     const timeoutMs = Math.max(500, levelSampleIntervalMs(tank));
     let good = 0;
     let failedInARow = 0;
-    // The first tick adds one more sample; a sensor failing twice in a row will show as stale instead
-    // of holding up the start.
-    while (good < tank.level.filter.medianWindow - 1 && failedInARow < 2) {
+    // A full window of good samples, whatever the first tick's own sample brings; a sensor failing twice
+    // in a row will show as stale instead of holding up the start.
+    while (good < tank.level.filter.medianWindow && failedInARow < 2) {
       const raw = await guarded<RawLevel>(hardware.level.read(), timeoutMs, (e) => ({ ok: false, error: e }));
       failedInARow = raw.ok ? 0 : failedInARow + 1;
       if (raw.ok) good++;

@@ -3,7 +3,7 @@
 // that matter are ratios measured in the same run (daemon vs bare node). Prints one JSON line per
 // benchmark on stdout and a readable summary on stderr.
 //
-//   node test/bench/run.mjs [name...]     names: sim, daemon, vpn (default: all)
+//   node test/bench/run.mjs [name...]     names: sim, daemon, mosquitto, vpn (default: all)
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -160,6 +160,135 @@ function notifySocket(dir) {
   return { path, messages, close: () => socket.close() };
 }
 
+// ---- the daemon as a Mosquitto client, against the hand-written floor; command reaction ----------------
+
+/** The DESIGN's reference point: a ~40-line Node + mqtt.js controller, as a Mosquitto client. */
+const HAND_WRITTEN = `
+const mqtt = require(${JSON.stringify(join(root, 'node_modules/mqtt'))});
+const [url, user, pass] = process.argv.slice(1);
+const c = mqtt.connect(url, { username: user, password: pass });
+let valve = false;
+c.on('connect', () => c.subscribe('bench/level'));
+c.on('message', (t, p) => {
+  const level = Number(p);
+  if (level < 15 && !valve) valve = true;
+  if (level > 80 && valve) valve = false;
+  c.publish('bench/valve', valve ? 'on' : 'off', { retain: true });
+});
+setInterval(() => c.publish('bench/level', String(Math.random() * 100)), 2000);
+`;
+
+async function mosquittoBench() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-mq-'));
+  const etc = join(dir, 'etc');
+  const port = 19000 + (process.pid % 1000);
+  const config = parse(readFileSync(EXAMPLE, 'utf8'));
+  config.gateway.stateDir = join(dir, 'state');
+  config.mqtt = {
+    ...config.mqtt,
+    broker: 'external',
+    url: `mqtt://127.0.0.1:${port}`,
+    username: 'gateway',
+    passwordFile: join(etc, 'gateway.password'),
+    users: {
+      passwordFile: join(etc, 'mqtt.passwd'),
+      aclFile: join(etc, 'mqtt.acl'),
+      hmacKeysFile: join(etc, 'hmac.keys'),
+    },
+  };
+  delete config.mqtt.listen;
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, stringify(config));
+  const user = (args, input) => {
+    const r = spawnSync(process.execPath, [CLI, 'user', ...args, '--config', file], {
+      encoding: 'utf8',
+      input,
+    });
+    if (r.status !== 0) throw new Error(`smart-tank user ${args.join(' ')}: ${r.stderr}`);
+  };
+  user(['add', 'gateway', '--role', 'gateway']);
+  user(['add', 'alice', '--role', 'admin', '--password-stdin'], 'bench-password-1\n');
+  const conf = readFileSync(join(root, 'os-image/mosquitto/smart-tank.conf'), 'utf8')
+    .replaceAll('/etc/smart-tank/', `${etc}/`)
+    .replace(/^listener 1883 127\.0\.0\.1$/m, `listener ${port} 127.0.0.1`);
+  writeFileSync(join(dir, 'mosquitto.conf'), conf + '\nuser root\n');
+  const broker = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+  await sleep(300);
+
+  const gatewayPassword = readFileSync(join(etc, 'gateway.password'), 'utf8').trim();
+  const daemon = spawn(process.execPath, [CLI, 'run', '--config', file], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  daemon.stderr.on('data', (d) => (log += d));
+  const floor = spawn(
+    process.execPath,
+    ['-e', HAND_WRITTEN, `mqtt://127.0.0.1:${port}`, 'gateway', gatewayPassword],
+    { stdio: 'ignore' },
+  );
+  await waitFor(() => (log.includes('MQTT connected') ? true : undefined), 15_000);
+
+  // Reaction: an admin's command to its answer (checked, applied to the tank, answered), many times.
+  const mqtt = require('mqtt');
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+    username: 'alice',
+    password: 'bench-password-1',
+    protocolVersion: 5,
+  });
+  const pending = new Map();
+  client.on('message', (_t, p) => {
+    const r = JSON.parse(p.toString());
+    pending.get(r.id)?.(r);
+  });
+  await client.subscribeAsync('smart-tank/farm-gw-01/result/alice', { qos: 1 });
+  const latencies = [];
+  for (let i = 0; i < 300; i++) {
+    const id = `bench-${process.pid}-${i}`;
+    const t0 = performance.now();
+    const answered = new Promise((resolve) => pending.set(id, resolve));
+    await client.publishAsync(
+      'smart-tank/farm-gw-01/command/alice',
+      JSON.stringify({
+        id,
+        ts: Date.now(),
+        tank: 'house',
+        action: 'mode',
+        mode: i % 2 ? 'auto' : 'manual',
+        minutes: 5,
+      }),
+      { qos: 1 },
+    );
+    const r = await answered;
+    if (r.result !== 'accepted') throw new Error(`command refused: ${r.reason}`);
+    latencies.push(performance.now() - t0);
+  }
+  await client.endAsync();
+
+  const [d, f] = await Promise.all([measureIdle(daemon, 3000, 20_000), measureIdle(floor, 3000, 20_000)]);
+  daemon.kill('SIGTERM');
+  floor.kill('SIGTERM');
+  await new Promise((r) => daemon.on('exit', r));
+  broker.kill('SIGTERM');
+  latencies.sort((a, b) => a - b);
+  const pct = (p) =>
+    round2(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]);
+  const data = {
+    daemon: { rssMb: round1(d.rssMb), idleCpuPct: round2(d.cpuPct) },
+    handWritten: { rssMb: round1(f.rssMb), idleCpuPct: round2(f.cpuPct) },
+    rssRatioToHandWritten: round2(d.rssMb / f.rssMb),
+    commandToAnswerMs: { p50: pct(50), p99: pct(99), max: pct(100) },
+  };
+  report(
+    'mosquitto',
+    data,
+    [
+      `  RSS as a Mosquitto client   ${data.daemon.rssMb} MB, hand-written 40-line controller ${data.handWritten.rssMb} MB (ratio ${data.rssRatioToHandWritten}; goal <= 1.2)`,
+      `  idle CPU                    ${data.daemon.idleCpuPct}% (hand-written ${data.handWritten.idleCpuPct}%)`,
+      `  command -> answer           p50 ${data.commandToAnswerMs.p50} ms, p99 ${data.commandToAnswerMs.p99} ms (goal p99 <= 5 ms)`,
+    ].join('\n'),
+  );
+}
+
 // ---- VPN latency (helper script, builds its own namespaces) ----------------------------------------------
 
 function vpnBench() {
@@ -177,7 +306,7 @@ function vpnBench() {
 
 // ---- main -----------------------------------------------------------------------------------------------
 
-const benches = { sim: simBench, daemon: daemonBench, vpn: vpnBench };
+const benches = { sim: simBench, daemon: daemonBench, mosquitto: mosquittoBench, vpn: vpnBench };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
 let failed = false;
 for (const name of wanted) {

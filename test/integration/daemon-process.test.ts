@@ -148,6 +148,33 @@ describe('daemon process on the simulated tank', () => {
     );
   });
 
+  it('keeps controlling when its log reader goes away (a closed pipe, a restarted journal)', async () => {
+    const dir = tempDir('daemon-');
+    const { d, port } = await start(dir, configIn(dir));
+    // Close the reading end of its stderr: every later log line fails with EPIPE.
+    d.child.stderr!.destroy();
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(d.child.exitCode).toBeNull();
+    // Still publishing: the retained state's time is recent.
+    const messages = await subscribe(port);
+    const state = JSON.parse(
+      await waitFor(() => messages.get('smart-tank/farm-gw-01/tank/house/state'), 5000, 'state'),
+    );
+    expect(Date.now() - Date.parse(state.time)).toBeLessThan(310_000);
+    const stat = readFileSync(`/proc/${d.child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime + stime in clock ticks (100 Hz): a daemon looping on EPIPE burns a core; this one idles.
+    expect(Number(fields[11]) + Number(fields[12])).toBeLessThan(300);
+    d.child.kill('SIGTERM');
+    expect(await d.exited).toBe(0);
+    expect(outputs(dir)).toEqual({
+      'house/mains': '0',
+      'house/pump': '0',
+      'farm/mains': '0',
+      'farm/pump': '0',
+    });
+  });
+
   it('refuses to start on an invalid config, naming the key, with exit code 1', async () => {
     const dir = tempDir('daemon-');
     const config = parse(readFileSync(EXAMPLE_CONFIG_FILE, 'utf8')) as {
