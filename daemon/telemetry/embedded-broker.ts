@@ -173,6 +173,7 @@ export class EmbeddedBroker {
   private accept(socket: Socket): void {
     const { mqtt, log } = this.options;
     this.sockets.add(socket);
+    socket.setNoDelay(true);
     socket.once('close', () => this.sockets.delete(socket));
     const address = socket.remoteAddress ?? 'unknown';
     const now = this.options.now();

@@ -80,6 +80,8 @@ export class MqttLink {
     });
     this.client = client;
     client.on('connect', () => {
+      // Small messages both ways: without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms per hop.
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       o.log.info(this.connectedOnce ? 'MQTT reconnected' : 'MQTT connected', { url: o.url });
       this.connectedOnce = true;
       this.errorLogged = false;
