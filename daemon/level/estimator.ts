@@ -9,7 +9,7 @@
 
 import { levelSampleIntervalMs, type ProbesConfig, type TankConfig } from '../config/schema.js';
 import { compensateDistanceMm } from './sound.js';
-import { Debounced, median, plausible, RatioWindow, smooth, Window } from './filters.js';
+import { Debounced, median, plausible, RatioWindow, Smoother, Window } from './filters.js';
 import { percentOf, tankShape, type TankShape } from './geometry.js';
 
 /**
@@ -64,6 +64,8 @@ const DISAGREE_CONFIRM_SAMPLES = 5;
 export class LevelEstimator {
   private readonly shape: TankShape;
   private readonly heights: Window;
+  private readonly fastSmoother: Smoother;
+  private readonly displaySmoother: Smoother;
   private readonly rejects: RatioWindow;
   private readonly probeStates = new Map<string, Debounced>();
   private readonly startedAtMs: number;
@@ -86,6 +88,8 @@ export class LevelEstimator {
     this.shape = tankShape(tank.geometry);
     const f = tank.level.filter;
     this.heights = new Window(f.medianWindow);
+    this.fastSmoother = new Smoother(f.controlTimeConstantS);
+    this.displaySmoother = new Smoother(f.displayTimeConstantS);
     this.rejects = new RatioWindow(
       Math.max(5, Math.round((REJECT_WINDOW_S * 1000) / levelSampleIntervalMs(tank))),
     );
@@ -150,8 +154,8 @@ export class LevelEstimator {
     // No level until the window is full: one early spike must not seed the smoothing.
     if (this.heights.items.length < f.medianWindow) return;
     const dt = this.lastSmoothedAtMs === undefined ? 0 : sample.atMs - this.lastSmoothedAtMs;
-    this.fastMm = smooth(this.fastMm, filtered, dt, f.controlTimeConstantS);
-    this.displayMm = smooth(this.displayMm, filtered, dt, f.displayTimeConstantS);
+    this.fastMm = this.fastSmoother.step(this.fastMm, filtered, dt);
+    this.displayMm = this.displaySmoother.step(this.displayMm, filtered, dt);
     this.lastSmoothedAtMs = sample.atMs;
   }
 

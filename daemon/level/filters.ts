@@ -27,6 +27,21 @@ export function smooth(previous: number | undefined, value: number, dtMs: number
   return previous + alpha * (value - previous);
 }
 
+/** Exponential smoothing with a fixed time constant; remembers the weight of the last interval (samples come evenly). */
+export class Smoother {
+  private lastDtMs = NaN;
+  private alpha = 1;
+  constructor(private readonly tauS: number) {}
+  step(previous: number | undefined, value: number, dtMs: number): number {
+    if (previous === undefined || this.tauS <= 0) return value;
+    if (dtMs !== this.lastDtMs) {
+      this.lastDtMs = dtMs;
+      this.alpha = 1 - Math.exp(-dtMs / (this.tauS * 1000));
+    }
+    return previous + this.alpha * (value - previous);
+  }
+}
+
 /** The last `size` values, oldest first. */
 export class Window {
   private readonly values: number[] = [];

@@ -12,18 +12,19 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Standard normal deviates (Box-Muller): each draw yields two, the second is kept for the next call. */
-const spare = new WeakMap<() => number, number>();
-
-export function gaussian(random: () => number): number {
-  const kept = spare.get(random);
-  if (kept !== undefined) {
-    spare.delete(random);
-    return kept;
-  }
-  const u = 1 - random();
-  const v = random();
-  const r = Math.sqrt(-2 * Math.log(u));
-  spare.set(random, r * Math.sin(2 * Math.PI * v));
-  return r * Math.cos(2 * Math.PI * v);
+/** Standard normal deviates (Box-Muller): each draw makes two; the second is kept for the next call. */
+export function normalSource(random: () => number): () => number {
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const x = spare;
+      spare = undefined;
+      return x;
+    }
+    const u = 1 - random();
+    const v = random();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
 }

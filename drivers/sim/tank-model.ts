@@ -8,7 +8,7 @@ import { tankShape, type TankShape } from '../../daemon/level/geometry.js';
 import { speedOfSoundMPerS } from '../../daemon/level/sound.js';
 import type { RawLevel } from '../types.js';
 import type { FaultKind } from './faults.js';
-import { gaussian } from './rng.js';
+import { normalSource } from './rng.js';
 
 /** Relative farm use per hour of the day: morning and evening peaks, quiet nights (leak detection). */
 const USE_PROFILE = [
@@ -46,6 +46,7 @@ export class SimulatedTank {
   private overflowing = false;
   private dryRunning = false;
   private pressure = 1;
+  private readonly normal: () => number;
   private pressureWalk = 1;
   private useFactor = 1;
   private useFactorHour = -1;
@@ -61,6 +62,7 @@ export class SimulatedTank {
     readonly config: TankConfig,
     private readonly random: () => number,
   ) {
+    this.normal = normalSource(random);
     this.shape = tankShape(config.geometry);
     const cap = this.shape.capacityLitres;
     this.litres = (config.sim.initialLevelPct / 100) * cap;
@@ -171,7 +173,7 @@ export class SimulatedTank {
     if (faults('stuck-ultrasonic') && this.lastColumnMm !== undefined)
       return { ok: true, columnMm: this.lastColumnMm };
     const noise =
-      gaussian(this.random) * this.config.sim.noiseMm * (faults('noisy-ultrasonic') ? NOISY_NOISE_FACTOR : 1);
+      this.normal() * this.config.sim.noiseMm * (faults('noisy-ultrasonic') ? NOISY_NOISE_FACTOR : 1);
     this.lastColumnMm = Math.round(Math.max(0, this.waterHeightMm - p.sensorHeightMm) + noise);
     return { ok: true, columnMm: this.lastColumnMm };
   }
@@ -197,8 +199,7 @@ export class SimulatedTank {
         // A false echo from a droplet, ladder or inlet pipe: somewhere between the sensor and the water.
         reported = us.minRangeMm + this.random() * (trueMm - us.minRangeMm);
       } else {
-        reported =
-          trueMm * this.soundScale + gaussian(this.random) * sim.noiseMm * (noisy ? NOISY_NOISE_FACTOR : 1);
+        reported = trueMm * this.soundScale + this.normal() * sim.noiseMm * (noisy ? NOISY_NOISE_FACTOR : 1);
       }
     }
     reported = Math.round(Math.min(Math.max(reported, 0), us.maxRangeMm));
