@@ -14,7 +14,8 @@ commands:
   sim [options]            simulate days of operation (smart-tank sim --help)
   user add|passwd|del|list manage the MQTT users and roles (smart-tank user --help)
   audit verify [FILE]      check the audit log's hash chain
-  vpn status [--json]      the VPN tunnel: state, address, handshake, traffic, reconnects`;
+  vpn status [--json]      the VPN tunnel: state, address, handshake, traffic, reconnects
+  vpn run --config FILE    only the VPN supervisor (smart-tank-vpn.service, vpn.runBy: service)`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -44,6 +45,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'audit':
         return await (await import('./audit.js')).auditCommand(rest, io);
       case 'vpn':
+        if (rest[0] === 'run') return await (await import('./run.js')).vpnRunCommand(rest.slice(1), io);
         return await (await import('./vpn-status.js')).vpnCommand(rest, io);
       case undefined:
       case 'help':

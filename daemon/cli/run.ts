@@ -91,3 +91,37 @@ async function packageVersion(): Promise<string> {
     return 'unknown';
   }
 }
+
+/**
+ * `smart-tank vpn run --config FILE`: only the VPN supervisor, for the privileged smart-tank-vpn.service
+ * (vpn.runBy: service). It writes the status file the unprivileged daemon and `vpn status` read.
+ */
+export async function vpnRunCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string', default: DEFAULT_CONFIG_FILE } },
+    strict: true,
+  });
+  const config = await loadConfigFile(values.config);
+  if (!config.vpn) {
+    io.err(`smart-tank vpn run: no vpn section in ${values.config}`);
+    return 1;
+  }
+  const log = createLogger({ level: config.log.level }, 'tank:vpn');
+  process.stderr.on('error', () => {});
+  const { createVpnSupervisor } = await import('../vpn/index.js');
+  const supervisor = createVpnSupervisor(config.vpn, { clock: new SystemClock(config.clock.sync), log });
+  let stopping: Promise<void> | undefined;
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      log.info('signal received', { signal });
+      stopping ??= supervisor.stop().finally(resolve);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  await supervisor.start();
+  log.info('VPN supervisor running', { kind: config.vpn.kind, interface: config.vpn.interface });
+  await stopped;
+  return 0;
+}

@@ -33,8 +33,17 @@ const supervision = {
    * (then the server must send keepalives more often than staleAfterS).
    */
   probeAddress: z.union([z.ipv4(), z.literal('none')]).optional(),
-  /** Private runtime files (mode 0700): the generated tunnel config, sockets, status.json. Keep on tmpfs. */
+  /** Private runtime files (mode 0700): the generated tunnel config, sockets. Keep on tmpfs. */
   runtimeDir: z.string().min(1).default('/run/smart-tank/vpn'),
+  /** The supervisor's last report (no secrets, readable by all): `smart-tank vpn status`, the daemon. */
+  statusFile: z.string().min(1).optional(),
+  /**
+   * Who runs the tunnel. daemon: the gateway daemon itself (needs root for wg-quick, or CAP_NET_ADMIN and
+   * /dev/net/tun for OpenVPN). service: the privileged smart-tank-vpn.service (`smart-tank vpn run`), so
+   * the daemon that faces MQTT and the dashboard keeps no privileges; the daemon then only follows the
+   * status file for its telemetry.
+   */
+  runBy: z.enum(['daemon', 'service']).default('daemon'),
 };
 
 export const wireguardVpnSchema = z.strictObject({
@@ -98,7 +107,7 @@ export const vpnSchema = z
 export type WireGuardVpnConfig = z.infer<typeof wireguardVpnSchema>;
 export type OpenVpnConfig = z.infer<typeof openvpnVpnSchema>;
 
-/** Where the supervisor writes its state for `smart-tank vpn status`. */
-export function vpnStatusFile(vpn: { runtimeDir: string }): string {
-  return `${vpn.runtimeDir.replace(/\/+$/, '')}/status.json`;
+/** Where the supervisor writes its state for `smart-tank vpn status` and the daemon. */
+export function vpnStatusFile(vpn: { runtimeDir: string; statusFile?: string }): string {
+  return vpn.statusFile ?? `${vpn.runtimeDir.replace(/\/+$/, '')}/status.json`;
 }

@@ -17,7 +17,7 @@ import type { ControlEvent } from '../control/types.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from '../systemd/notify.js';
 import { AuditLog, type AuditEntry } from '../security/audit-log.js';
-import { createVpnSupervisor, type VpnSupervisor } from '../vpn/index.js';
+import { gatewayVpn, type VpnSupervisor } from '../vpn/index.js';
 import type { Topics } from '../telemetry/topics.js';
 import type { HostHealth } from '../../drivers/system/health.js';
 import type { TankHardware } from '../../drivers/types.js';
@@ -83,8 +83,7 @@ export class Gateway {
     });
     this.topics = this.plane.topics;
     this.vpn =
-      deps.vpn ??
-      (config.vpn ? createVpnSupervisor(config.vpn, { clock, log: log.child('vpn') }) : undefined);
+      deps.vpn ?? (config.vpn ? gatewayVpn(config.vpn, { clock, log: log.child('vpn') }) : undefined);
     // A change of tunnel state is news for the farmer now, not at the next health interval.
     this.vpn?.onChange(() => void this.publishHealth());
     this.startedAtMs = clock.monotonicMs();

@@ -19,6 +19,7 @@ export interface SupervisedConfig {
   downAfterS: number;
   backoff: { initialS: number; maxS: number };
   runtimeDir: string;
+  statusFile?: string;
 }
 
 export interface CoreDeps {
@@ -88,8 +89,9 @@ export class SupervisionCore {
   /** Marks the supervisor stopped and writes the last status. */
   async stopped(): Promise<void> {
     const now = this.deps.clock.monotonicMs();
-    this.transition(this.tracker.setState('stopped', now), {});
-    this.queueStatusWrite(now);
+    const t = this.tracker.setState('stopped', now);
+    this.transition(t, {});
+    if (!t.changed) this.queueStatusWrite(now);
     await this.statusWrites;
     this.deps.log.info('VPN stopped', { interface: this.deps.config.interface });
   }
@@ -117,6 +119,9 @@ export class SupervisionCore {
       });
     } else if (t.state === 'stale') log.warn('VPN stale: nothing received through the tunnel', common);
     else if (t.state === 'down') log.warn('VPN down', { ...common, lastError: s.lastError });
+    // Every change reaches the status file and the listener at once, whatever noticed it (a poll, or a
+    // message from openvpn between polls).
+    this.queueStatusWrite(now);
     this.listener?.(this.deps.status());
   }
 
@@ -135,7 +140,7 @@ export class SupervisionCore {
     const health = this.deps.status();
     const wall = this.deps.clock.wallMs();
     this.statusWrites = this.statusWrites
-      .then(() => writeStatusFile(this.statusFile, health, wall))
+      .then(() => writeStatusFile(this.statusFile, health, wall, this.deps.config.statusFile ? 0o755 : 0o700))
       .catch((err: unknown) =>
         this.deps.log.debug('VPN: cannot write the status file', { error: err as Error }),
       );

@@ -5,6 +5,7 @@
 // each of its own reconnects. The assigned address comes from the CONNECTED state.
 
 import { mkdir, readFile, rm } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { OpenVpnConfig } from '../config/vpn-schema.js';
@@ -64,6 +65,8 @@ export class OpenVpnSupervisor implements VpnSupervisor {
   private txBytes = 0;
   private address: string | null = null;
   private endpoint: string | null = null;
+  /** The profile's first `remote`, when it is a name (openvpn resolves it at each reconnect). */
+  private remoteHost: string | null = null;
   private preferChaCha: boolean | undefined;
   private chachaRefused = false;
   private restrictedThisRun = false;
@@ -124,7 +127,7 @@ export class OpenVpnSupervisor implements VpnSupervisor {
     return this.core.tracker.health(
       this.clock.monotonicMs(),
       { kind: this.kind, interface: this.config.interface },
-      { address: this.address, endpoint: this.endpoint, endpointHost: null, handshakeAgeS: null },
+      { address: this.address, endpoint: this.endpoint, endpointHost: this.remoteHost, handshakeAgeS: null },
     );
   }
 
@@ -148,7 +151,8 @@ export class OpenVpnSupervisor implements VpnSupervisor {
       await this.terminate();
       await this.launch('restart');
     }
-    this.core.queueStatusWrite(now, t.changed);
+    // Changes were written when they happened; counters are refreshed now and then.
+    this.core.queueStatusWrite(now, false);
   }
 
   /** Takes the latest state and counters into the tracker (on every poll and every state message). */
@@ -192,6 +196,8 @@ export class OpenVpnSupervisor implements VpnSupervisor {
         );
       }
       const facts = inspectProfile(text);
+      const remote = facts.remotes[0]?.host;
+      this.remoteHost = remote && isIP(remote) === 0 ? remote : null;
       if (facts.needsCredentials && !c.authFile)
         throw new Error(`${c.profile} asks for a user name and password: set vpn.authFile`);
       this.preferChaCha ??= await this.decideChaCha();

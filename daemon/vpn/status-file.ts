@@ -8,9 +8,18 @@ import type { VpnHealth, VpnStatusFile } from './status.js';
 
 export const STATUS_REFRESH_MS = 30_000;
 
-export async function writeStatusFile(file: string, health: VpnHealth, wallMs: number): Promise<void> {
+/**
+ * `dirMode`: 0700 when the file sits in the private runtime directory; 0755 when it is a separate, public
+ * place (runBy: service, where the unprivileged daemon reads it).
+ */
+export async function writeStatusFile(
+  file: string,
+  health: VpnHealth,
+  wallMs: number,
+  dirMode = 0o700,
+): Promise<void> {
   const body: VpnStatusFile = { ...health, updatedAt: new Date(wallMs).toISOString(), pid: process.pid };
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await mkdir(dirname(file), { recursive: true, mode: dirMode });
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify(body, null, 2) + '\n', { mode: 0o644 });
   await rename(tmp, file);

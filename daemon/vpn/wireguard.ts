@@ -147,7 +147,7 @@ export class WireGuardSupervisor implements VpnSupervisor {
     }
     const present = dump !== undefined;
     const t = tracker.sample({ present, session, rxBytes, txBytes }, now);
-    this.core.transition(t, { handshakeAgeS: this.status().handshakeAgeS });
+    if (t.changed) this.core.transition(t, { handshakeAgeS: this.status().handshakeAgeS });
 
     if (present && tracker.state !== 'up' && now >= this.nextResolveMs) await this.reresolve(now);
     if (present) this.maybeProbe(now);
@@ -161,7 +161,8 @@ export class WireGuardSupervisor implements VpnSupervisor {
       });
       await this.bringUp('restart');
     }
-    this.core.queueStatusWrite(now, t.changed);
+    // Changes were written when they happened; counters are refreshed now and then.
+    this.core.queueStatusWrite(now, false);
   }
 
   /** The handshake's age on the monotonic clock, from the moment its timestamp was seen to change. */

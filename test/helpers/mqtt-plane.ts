@@ -3,7 +3,7 @@
 // from the os-image configuration. Users: alice (admin), vic (viewer), ian (integrator, no command
 // grant), homeassistant (integrator, may command), gateway (the daemon's own user).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -240,4 +240,25 @@ export async function collect(client: MqttClient, filter: string) {
     next: (match: (m: { topic: string; payload: string }) => boolean, timeoutMs = 5000, what = 'a message') =>
       waitFor(() => messages.find(match), timeoutMs, what),
   };
+}
+
+const LOGIN = new URL('./mqtt-login.mjs', import.meta.url).pathname;
+
+/**
+ * One MQTT login from a chosen local address (inside a network namespace when `ns` is given), in a child
+ * process: "ok", "refused" (not authorised) or "unreachable ..." (no MQTT session at all).
+ */
+export function login(args: {
+  ns?: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  from: string;
+}): string {
+  const cmd = [process.execPath, LOGIN, args.host, String(args.port), args.user, args.password, args.from];
+  const r = args.ns
+    ? spawnSync('ip', ['netns', 'exec', args.ns, ...cmd], { encoding: 'utf8' })
+    : spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
+  return r.stdout.trim() || `error: ${r.stderr}`;
 }

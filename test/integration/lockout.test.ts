@@ -9,25 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../daemon/config/load.js';
 import { addUser, loadUserFiles, saveUserFiles } from '../../daemon/security/user-admin.js';
 import { tempDir, waitFor } from '../helpers/daemon.js';
-import { PASSWORDS, PlaneUnderTest, readFileSafe } from '../helpers/mqtt-plane.js';
+import { login, PASSWORDS, PlaneUnderTest, readFileSafe } from '../helpers/mqtt-plane.js';
 
-const LOGIN = new URL('../helpers/mqtt-login.mjs', import.meta.url).pathname;
 const OS_IMAGE = new URL('../../os-image/', import.meta.url).pathname;
-
-function login(args: {
-  ns?: string;
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  from: string;
-}): string {
-  const cmd = [process.execPath, LOGIN, args.host, String(args.port), args.user, args.password, args.from];
-  const r = args.ns
-    ? spawnSync('ip', ['netns', 'exec', args.ns, ...cmd], { encoding: 'utf8' })
-    : spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
-  return r.stdout.trim() || `error: ${r.stderr}`;
-}
 
 describe('lockout on the embedded broker', () => {
   const planes: PlaneUnderTest[] = [];

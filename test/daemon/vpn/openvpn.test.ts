@@ -2,7 +2,7 @@
 // time: start and follow to CONNECTED, the cipher preference and its fallback, a lost server, a crashing
 // or stuck process restarted with backoff, and a stop that does not wait forever.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -19,6 +19,7 @@ const X86_CPUINFO = 'processor\t: 0\nflags\t\t: fpu sse2 aes avx\n';
 
 function setup(options: { profile?: string; authFile?: boolean; cpuinfo?: string; cipher?: string } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ovpn-sup-'));
+  dirs.push(dir);
   const profile = join(dir, 'gateway.ovpn');
   writeFileSync(
     profile,
@@ -60,12 +61,14 @@ function setup(options: { profile?: string; authFile?: boolean; cpuinfo?: string
 }
 
 const running: OpenVpnSupervisor[] = [];
+const dirs: string[] = [];
 beforeEach(() => useFakeTime());
 afterEach(async () => {
   const stops = running.splice(0).map((s) => s.stop());
   await vi.advanceTimersByTimeAsync(30_000);
   await Promise.all(stops);
   vi.useRealTimers();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('OpenVPN supervisor', () => {
@@ -88,6 +91,7 @@ describe('OpenVPN supervisor', () => {
       state: 'up',
       address: '10.8.0.3',
       endpoint: '203.0.113.1:1194',
+      endpointHost: null,
       handshakeAgeS: null,
       restarts: 0,
     });
@@ -126,7 +130,7 @@ describe('OpenVPN supervisor', () => {
   });
 
   it('server lost: stale, then down; openvpn is restarted with backoff; server back: up again', async () => {
-    const { supervisor, fake, changes } = setup();
+    const { supervisor, fake, changes, config } = setup();
     await supervisor.start();
     await advanceUntil(() => supervisor.status().state === 'up', 3_000, 'up');
     await advance(2_000);
@@ -136,6 +140,9 @@ describe('OpenVPN supervisor', () => {
     expect(stale).toBeLessThanOrEqual(3_000 + 1_000 + 500);
     const down = await advanceUntil(() => supervisor.status().state === 'down', 15_000, 'down');
     expect(stale + down).toBeLessThanOrEqual(8_000 + 1_000 + 500);
+    // The change was noticed between polls (openvpn's own messages): `vpn status` sees it at once too.
+    await flushIo();
+    expect((await readStatusFile(join(config.runtimeDir, 'status.json')))?.state).toBe('down');
     await advanceUntil(() => fake.processes.length >= 2, 10_000, 'restarted');
     expect(fake.processes[0]!.signals).toEqual(['SIGTERM']);
 

@@ -31,6 +31,7 @@ describe('vpn config', () => {
       downAfterS: 180,
       backoff: { initialS: 5, maxS: 300 },
       runtimeDir: '/run/smart-tank/vpn',
+      runBy: 'daemon',
     });
     expect(validateConfig({ ...base, vpn: { kind: 'openvpn' } }).vpn).toMatchObject({
       kind: 'openvpn',

@@ -2,7 +2,7 @@
 // fake server, on fake time: bring-up from the provisioned config, stale and down within the configured
 // times, re-resolution of a moved server, restarts with backoff, and no key in any log line or file.
 
-import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -20,6 +20,7 @@ const IF = 'wgt0';
 
 function setup(options: { endpoint?: string; keepalive?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'wg-sup-'));
+  dirs.push(dir);
   const configFile = join(dir, 'wg0.conf');
   writeFileSync(
     configFile,
@@ -77,12 +78,14 @@ ${options.keepalive === false ? '' : 'PersistentKeepalive = 25'}
 }
 
 const running: WireGuardSupervisor[] = [];
+const dirs: string[] = [];
 beforeEach(() => useFakeTime());
 afterEach(async () => {
   const stops = running.splice(0).map((s) => s.stop());
   await vi.advanceTimersByTimeAsync(30_000);
   await Promise.all(stops);
   vi.useRealTimers();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('WireGuard supervisor', () => {

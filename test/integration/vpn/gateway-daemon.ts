@@ -210,6 +210,18 @@ export async function vpnStatusCli(
   return { code: r.code, status: JSON.parse(r.stdout) as Record<string, unknown> };
 }
 
+/** Waits until `smart-tank vpn status` says up. */
+export async function waitVpnUp(configFile: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  const start = Date.now();
+  for (;;) {
+    const { status } = await vpnStatusCli(configFile);
+    if (status.state === 'up') return status;
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`the tunnel is not up within ${timeoutMs} ms: ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** The longest pause between consecutive times within [from, to], counting the edges. */
 export function longestGapMs(times: number[], from: number, to: number): number {
   const inside = [from, ...times.filter((t) => t > from && t < to), to];

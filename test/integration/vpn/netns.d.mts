@@ -31,6 +31,7 @@ export interface Topology {
   ): NsChild;
   wgName(role: string): string;
   noteWireGuard(name: string): void;
+  setSysctl(ns: string, key: string, value: string): Promise<void>;
   setLink(ns: string, dev: string, up: boolean): Promise<void>;
   destroy(): Promise<void>;
 }

@@ -16,7 +16,7 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -110,7 +110,7 @@ export async function sweepStale() {
   const { stdout } = await sh('ip', ['netns', 'list'], { allowFail: true });
   const owners = new Map();
   for (const line of stdout.split('\n')) {
-    const m = /^(st([0-9a-z]+)[a-z]-[a-z]+)\b/.exec(line.trim());
+    const m = /^(stvpn([0-9a-z]+)[a-z]-(inet|hub|router|gw|phone|wan))\b/.exec(line.trim());
     if (m) owners.set(m[1], parseInt(m[2], 36));
   }
   for (const [ns, pid] of owners) {
@@ -143,12 +143,12 @@ async function deleteNamespace(ns) {
 export async function createTopology({ tag, portForward } = {}) {
   const id = `${RUN_ID}${tag}`;
   const ns = {
-    inet: `st${id}-inet`,
-    hub: `st${id}-hub`,
-    router: `st${id}-router`,
-    gw: `st${id}-gw`,
-    phone: `st${id}-phone`,
-    wan: `st${id}-wan`,
+    inet: `stvpn${id}-inet`,
+    hub: `stvpn${id}-hub`,
+    router: `stvpn${id}-router`,
+    gw: `stvpn${id}-gw`,
+    phone: `stvpn${id}-phone`,
+    wan: `stvpn${id}-wan`,
   };
   const dir = mkdtempSync(join(tmpdir(), `st-vpn-${id}-`));
   chmodSync(dir, 0o755);
@@ -186,12 +186,17 @@ export async function createTopology({ tag, portForward } = {}) {
     /** WireGuard interface names of this run (the UAPI socket directory is shared by all namespaces). */
     wgName: (role) => `wg${role}${id}`.slice(0, 15),
     noteWireGuard: (name) => wgSockets.push(name),
+    /** A per-namespace sysctl (written through /proc/sys from inside: no procps needed). */
+    async setSysctl(n, key, value) {
+      await sh('ip', ['netns', 'exec', n, 'sh', '-c', `echo ${value} > /proc/sys/${key}`]);
+    },
     async setLink(n, dev, up) {
       await sh('ip', ['-n', n, 'link', 'set', dev, up ? 'up' : 'down']);
     },
     async destroy() {
+      // Each step on its own: one failing must not leave the rest behind.
       for (const child of children) child.kill('SIGKILL');
-      for (const n of Object.values(ns)) await deleteNamespace(n);
+      for (const n of Object.values(ns)) await deleteNamespace(n).catch(() => {});
       for (const name of wgSockets) rmSync(`/var/run/wireguard/${name}.sock`, { force: true });
       rmSync(dir, { recursive: true, force: true });
     },
@@ -250,7 +255,7 @@ export async function createTopology({ tag, portForward } = {}) {
     await sh('ip', ['-n', ns.gw, 'route', 'add', 'default', 'via', ADDR.routerLan]);
     // The router forwards and hides the farm behind its WAN address, with a random source port per flow
     // as carrier-grade NAT does (a new flow to the server's new address is a new mapping).
-    await topo.exec(ns.router, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    await topo.setSysctl(ns.router, 'net/ipv4/ip_forward', '1');
     const nat = join(dir, 'router.nft');
     writeFileSync(
       nat,
@@ -268,7 +273,7 @@ ${portForward ? `    iifname "wan0" tcp dport ${portForward} dnat to ${ADDR.gate
     await topo.exec(ns.router, 'nft', ['-f', nat]);
     // The hub forwards between its VPN peers, and its public address is port-forwarded to its fixed
     // internal one (the server's own router, folded into its namespace).
-    await topo.exec(ns.hub, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    await topo.setSysctl(ns.hub, 'net/ipv4/ip_forward', '1');
     await sh('ip', ['-n', ns.hub, 'addr', 'add', `${ADDR.hubInternal}/32`, 'dev', 'lo']);
     const forward = join(dir, 'hub.nft');
     writeFileSync(
@@ -289,6 +294,27 @@ ${portForward ? `    iifname "wan0" tcp dport ${portForward} dnat to ${ADDR.gate
   }
 }
 
+/**
+ * A WireGuard interface run by the test itself: wireguard-go in the foreground as the test's child (so
+ * the test reaps it), configured with `wg setconf` from the wg-quick file stripped of wg-quick's keys.
+ */
+async function wireguardUp(topo, n, name, confFile, address) {
+  const child = topo.spawn(n, 'wireguard-go', ['-f', name]);
+  const socket = `/var/run/wireguard/${name}.sock`;
+  for (let waited = 0; !existsSync(socket); waited += 20) {
+    if (waited > 5_000 || child.exitCode !== null)
+      throw new Error(`wireguard-go ${name} did not start: ${child.output.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const stripped = await sh('wg-quick', ['strip', confFile]);
+  const strippedFile = `${confFile}.stripped`;
+  writeFileSync(strippedFile, stripped.stdout, { mode: 0o600 });
+  await topo.exec(n, 'wg', ['setconf', name, strippedFile]);
+  await sh('ip', ['-n', n, 'addr', 'add', address, 'dev', name]);
+  await sh('ip', ['-n', n, 'link', 'set', name, 'up']);
+  return child;
+}
+
 /** Writes a wg-quick config (mode 0600, named after the interface). */
 function wgConf(dir, name, text) {
   const file = join(dir, `${name}.conf`);
@@ -297,9 +323,9 @@ function wgConf(dir, name, text) {
 }
 
 /**
- * WireGuard on the topology: the hub (server) and the phone are brought up here with wg-quick; the
- * gateway's config is written for the daemon's supervisor, with the hub's endpoint as a name resolved
- * through `hostsFile`.
+ * WireGuard on the topology: the hub (server) and the phone are brought up here (wireguard-go children of
+ * the test); the gateway's wg-quick config is written for the daemon's supervisor, with the hub's
+ * endpoint as a name resolved through `hostsFile`.
  */
 export async function setupWireGuard(topo) {
   const hub = wgKeyPair();
@@ -361,11 +387,8 @@ PersistentKeepalive = 25
   const hostsFile = join(topo.dir, 'hosts');
   writeFileSync(hostsFile, `${ADDR.hub} ${HUB_NAME}\n`);
 
-  const env = { ...process.env, WG_QUICK_USERSPACE_IMPLEMENTATION: 'wireguard-go' };
-  delete env.WG_PROCESS_FOREGROUND;
-  delete env.LOG_LEVEL;
-  await topo.exec(topo.ns.hub, 'wg-quick', ['up', hubConf], { env });
-  await topo.exec(topo.ns.phone, 'wg-quick', ['up', phoneConf], { env });
+  await wireguardUp(topo, topo.ns.hub, names.hub, hubConf, `${ADDR.vpnHub}/24`);
+  await wireguardUp(topo, topo.ns.phone, names.phone, phoneConf, `${ADDR.vpnPhone}/24`);
   return {
     names,
     hubPublicKey: hub.publicKey,
@@ -375,7 +398,13 @@ PersistentKeepalive = 25
     /** Brings up the gateway's side with wg-quick directly (the bench; the tests use the daemon). */
     async gatewayUp() {
       const text = readFileSync(gatewayConf, 'utf8').replace(`${HUB_NAME}:`, `${ADDR.hub}:`);
-      await topo.exec(topo.ns.gw, 'wg-quick', ['up', wgConf(topo.dir, names.gateway, text)], { env });
+      await wireguardUp(
+        topo,
+        topo.ns.gw,
+        names.gateway,
+        wgConf(topo.dir, names.gateway, text),
+        `${ADDR.vpnGateway}/24`,
+      );
     },
     /** The hub moves to a new address; the name follows (hosts file); the phone learns it too. */
     async moveHub(address) {
@@ -383,6 +412,14 @@ PersistentKeepalive = 25
       // Old one first: deleting a primary address takes the secondaries of its subnet with it.
       await sh('ip', ['-n', topo.ns.hub, 'addr', 'del', `${ADDR.hub}/24`, 'dev', 'eth0']);
       await sh('ip', ['-n', topo.ns.hub, 'addr', 'add', `${address}/24`, 'dev', 'eth0']);
+      // The old address leads nowhere now (a neighbour's cached link address would still deliver to the
+      // server's port forward otherwise).
+      const gone = join(topo.dir, 'hub-moved.nft');
+      writeFileSync(
+        gone,
+        `table ip moved {\n  chain pre {\n    type filter hook prerouting priority raw;\n    ip daddr ${ADDR.hub} drop\n  }\n}\n`,
+      );
+      await topo.exec(topo.ns.hub, 'nft', ['-f', gone]);
       await topo.exec(topo.ns.phone, 'wg', [
         'set',
         names.phone,
@@ -498,7 +535,8 @@ grep -qxF "$user:$pass" "${join(dir, 'users')}"
   const serverConf = join(dir, 'server.conf');
   writeFileSync(
     serverConf,
-    `port ${OVPN_PORT}
+    `local ${ADDR.hubInternal}
+port ${OVPN_PORT}
 proto udp
 dev tun
 topology subnet

@@ -26,6 +26,7 @@ import {
   startDaemonIn,
   vpnLogs,
   vpnStatusCli,
+  waitVpnUp,
   type NsDaemon,
 } from './gateway-daemon.js';
 
@@ -149,6 +150,7 @@ describe('WireGuard supervision on a real network', () => {
   it('hub down: stale then down within the documented times, the control loop never pauses; hub back: tunnel and MQTT recover without a daemon restart', async () => {
     const d = daemon!;
     const t = topo!;
+    await waitVpnUp(configFile, 20_000);
     const pid = d.child.pid;
     const outageAt = Date.now();
     await t.setLink(t.ns.hub, 'eth0', false);
@@ -210,7 +212,7 @@ describe('WireGuard supervision on a real network', () => {
   it("the hub's address changes behind the same name: the supervisor re-resolves and recovers", async () => {
     const d = daemon!;
     const t = topo!;
-    await d.waitForLog((l) => l.msg === 'VPN up again' || l.msg === 'VPN up', 5_000, 'VPN up');
+    await waitVpnUp(configFile, 15_000);
     const restartsBefore = vpnLogs(d, 'VPN restarting the tunnel').length;
     const movedAt = Date.now();
     await wg.moveHub(ADDR.hubMoved);
