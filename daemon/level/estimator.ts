@@ -8,7 +8,7 @@
 // Every reading carries its quality; anything but ok/noisy makes the controller go to its safe state.
 
 import { levelSampleIntervalMs, type ProbesConfig, type TankConfig } from '../config/schema.js';
-import { compensateDistanceMm } from './sound.js';
+import { speedOfSoundMPerS } from './sound.js';
 import { Debounced, median, plausible, RatioWindow, Smoother, Window } from './filters.js';
 import { percentOf, tankShape, type TankShape } from './geometry.js';
 
@@ -78,6 +78,8 @@ export class LevelEstimator {
   private lastProblem: string | undefined;
   private everReported = false;
   private noisy = false;
+  private lastAirC = NaN;
+  private lastSoundFactor = 1;
   private disagreeCount = 0;
   private readonly electrodes: { id: string; heightMm: number; pct: number; role: string }[];
 
@@ -174,9 +176,18 @@ export class LevelEstimator {
     }
     const corrected =
       !us.compensatesTemperature && airTemperatureC !== undefined
-        ? compensateDistanceMm(distanceMm, us.assumedAirTemperatureC, airTemperatureC)
+        ? distanceMm * this.soundFactor(us.assumedAirTemperatureC, airTemperatureC)
         : distanceMm;
     return us.mountHeightMm - corrected;
+  }
+
+  /** Distance correction for the speed of sound (temperatures change slowly: computed once per value). */
+  private soundFactor(assumedC: number, actualC: number): number {
+    if (actualC !== this.lastAirC) {
+      this.lastAirC = actualC;
+      this.lastSoundFactor = speedOfSoundMPerS(actualC) / speedOfSoundMPerS(assumedC);
+    }
+    return this.lastSoundFactor;
   }
 
   private heightFromColumn(columnMm: number): number | undefined {

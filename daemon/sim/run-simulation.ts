@@ -64,6 +64,7 @@ export function runSimulation(options: SimOptions): SimResult {
   const tickMs = options.tickMs ?? DEFAULT_SIM_TICK_MS;
   const totalMs = options.days * 86_400_000;
   const schedule = new FaultSchedule(options.faults ?? []);
+  const noFaults = schedule.faults.length === 0;
   const clock = new ManualClock(1_000_000, options.startWallMs ?? Date.UTC(2026, 0, 1), true);
   const localTime = new LocalTime(config.gateway.timezone);
   const random = seededRandom(options.seed);
@@ -138,7 +139,9 @@ export function runSimulation(options: SimOptions): SimResult {
     let mustSave = false;
     for (const t of tanks) {
       const id = t.tank.id;
-      const faults = (kind: Parameters<typeof schedule.active>[0]) => schedule.active(kind, id, elapsed);
+      const faults = noFaults
+        ? never
+        : (kind: Parameters<typeof schedule.active>[0]) => schedule.active(kind, id, elapsed);
       t.model.advance(tickMs, wallMs, hour, faults);
       if (powerCut) continue;
 
@@ -198,6 +201,8 @@ export function runSimulation(options: SimOptions): SimResult {
     })),
   };
 }
+
+const never = () => false;
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
