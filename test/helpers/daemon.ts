@@ -16,6 +16,8 @@ let listeners = 0;
 export interface NotifyListener {
   path: string;
   messages: string[];
+  /** Arrival times (Date.now) of WATCHDOG=1: only a completed control tick sends one. */
+  watchdogAt: number[];
   close(): void;
 }
 
@@ -29,9 +31,23 @@ export function notifyListener(dir: string): NotifyListener {
   };
   const path = join(dir, `notify-${++listeners}.sock`);
   const messages: string[] = [];
-  const socket = unix.createSocket('unix_dgram', (buf) => messages.push(buf.toString()));
+  const watchdogAt: number[] = [];
+  const socket = unix.createSocket('unix_dgram', (buf) => {
+    const message = buf.toString();
+    messages.push(message);
+    if (message.split('\n').includes('WATCHDOG=1')) watchdogAt.push(Date.now());
+  });
   socket.bind(path);
-  return { path, messages, close: () => socket.close() };
+  let closed = false;
+  return {
+    path,
+    messages,
+    watchdogAt,
+    close: () => {
+      if (!closed) socket.close();
+      closed = true;
+    },
+  };
 }
 
 export interface DaemonProcess {
@@ -40,11 +56,14 @@ export interface DaemonProcess {
   stderr: string[];
   notify: NotifyListener;
   exited: Promise<number | null>;
-  /** Resolves with the first log line matching. */
+  /** Resolves with the first log line matching; fails early if the daemon exits. */
   waitForLog(
     match: (line: Record<string, unknown>) => boolean,
     timeoutMs?: number,
+    what?: string,
   ): Promise<Record<string, unknown>>;
+  /** SIGTERM, then SIGKILL after 10 s; resolves with the exit code. */
+  stop(): Promise<number | null>;
 }
 
 export function tempDir(prefix: string): string {
@@ -57,13 +76,19 @@ export function writeConfig(dir: string, config: Record<string, unknown>): strin
   return file;
 }
 
+/**
+ * `wrapper`: a command prefix the daemon runs under, e.g. ['ip', 'netns', 'exec', NS] to run it inside a
+ * network namespace the test made.
+ */
 export function startDaemon(
   configFile: string,
   dir: string,
   env: Record<string, string> = {},
+  wrapper: string[] = [],
 ): DaemonProcess {
   const notify = notifyListener(dir);
-  const child = spawn(process.execPath, [CLI, 'run', '--config', configFile], {
+  const command = [...wrapper, process.execPath, CLI, 'run', '--config', configFile];
+  const child = spawn(command[0]!, command.slice(1), {
     env: { ...process.env, NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '2000000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -72,6 +97,7 @@ export function startDaemon(
   const waiters: {
     match: (l: Record<string, unknown>) => boolean;
     resolve: (l: Record<string, unknown>) => void;
+    reject: (err: Error) => void;
   }[] = [];
   let buffer = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -95,20 +121,38 @@ export function startDaemon(
       }
     }
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      for (const w of waiters.splice(0))
+        w.reject(new Error(`the daemon exited (${code}); stderr:\n${stderr.slice(-30).join('\n')}`));
+      resolve(code);
+    }),
+  );
   return {
     child,
     logs,
     stderr,
     notify,
     exited,
-    waitForLog: (match, timeoutMs = 10_000) => {
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+    waitForLog: (match, timeoutMs = 10_000, what = 'a matching log line') => {
       const found = logs.find(match);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
           () =>
-            reject(new Error(`no matching log line within ${timeoutMs} ms; stderr:\n${stderr.join('\n')}`)),
+            reject(
+              new Error(
+                `no log line "${what}" within ${timeoutMs} ms; stderr:\n${stderr.slice(-30).join('\n')}`,
+              ),
+            ),
           timeoutMs,
         );
         waiters.push({
@@ -116,6 +160,10 @@ export function startDaemon(
           resolve: (l) => {
             clearTimeout(timer);
             resolve(l);
+          },
+          reject: (err) => {
+            clearTimeout(timer);
+            reject(err);
           },
         });
       });

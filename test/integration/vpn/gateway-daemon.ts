@@ -3,16 +3,13 @@
 // across network namespaces), its JSON log lines collected; and the clients the tests use from the other
 // namespaces.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { EXAMPLE_CONFIG_FILE } from '../../helpers/config.js';
-import { CLI, writeConfig } from '../../helpers/daemon.js';
+import { CLI, startDaemon, writeConfig, type DaemonProcess } from '../../helpers/daemon.js';
 import { sh, type Topology } from './netns.mjs';
 
-const require = createRequire(import.meta.url);
 const AGENT = new URL('./mqtt-agent.mjs', import.meta.url).pathname;
 export const GATEWAY_ID = 'farm-gw-01';
 export const MQTT_PORT = 1883;
@@ -57,95 +54,16 @@ export async function gatewayConfig(
   return { file, phone };
 }
 
-export interface NsDaemon {
-  child: ChildProcess;
-  logs: Record<string, unknown>[];
-  stderr: string[];
-  /** Arrival times (ms, Date.now) of WATCHDOG=1: only a completed control tick sends one. */
-  watchdogAt: number[];
-  exited: Promise<number | null>;
-  waitForLog(
-    match: (l: Record<string, unknown>) => boolean,
-    timeoutMs: number,
-    what: string,
-  ): Promise<Record<string, unknown>>;
-  /** SIGTERM, then SIGKILL after 10 s; resolves with the exit code. */
-  stop(): Promise<number | null>;
-}
+export type NsDaemon = DaemonProcess & { watchdogAt: number[] };
 
+/** The daemon (built CLI) inside the gateway namespace, with a NOTIFY_SOCKET and a 2 s watchdog. */
 export function startDaemonIn(topo: Topology, configFile: string): NsDaemon {
-  const unix = require('unix-dgram') as {
-    createSocket(
-      type: 'unix_dgram',
-      listener: (buf: Buffer) => void,
-    ): { bind(path: string): void; close(): void };
-  };
-  const notifyPath = join(topo.dir, 'notify.sock');
-  const watchdogAt: number[] = [];
-  const notify = unix.createSocket('unix_dgram', (buf) => {
-    if (buf.toString().split('\n').includes('WATCHDOG=1')) watchdogAt.push(Date.now());
-  });
-  notify.bind(notifyPath);
-  const child = spawn(
-    'ip',
-    ['netns', 'exec', topo.ns.gw, process.execPath, CLI, 'run', '--config', configFile],
-    {
-      env: { ...process.env, NOTIFY_SOCKET: notifyPath, WATCHDOG_USEC: '2000000' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+  const d = startDaemon(configFile, topo.dir, {}, ['ip', 'netns', 'exec', topo.ns.gw]);
+  d.exited.then(
+    () => d.notify.close(),
+    () => {},
   );
-  const logs: Record<string, unknown>[] = [];
-  const stderr: string[] = [];
-  let buffer = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffer += chunk;
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      stderr.push(line);
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not a log line
-      }
-    }
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      notify.close();
-      resolve(code);
-    }),
-  );
-  return {
-    child,
-    logs,
-    stderr,
-    watchdogAt,
-    exited,
-    async waitForLog(match, timeoutMs, what) {
-      const start = Date.now();
-      for (;;) {
-        const found = logs.find(match);
-        if (found) return found;
-        if (child.exitCode !== null)
-          throw new Error(
-            `daemon exited (${child.exitCode}) before ${what}:\n${stderr.slice(-30).join('\n')}`,
-          );
-        if (Date.now() - start > timeoutMs)
-          throw new Error(`no log line "${what}" within ${timeoutMs} ms:\n${stderr.slice(-30).join('\n')}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-    async stop() {
-      if (child.exitCode !== null) return child.exitCode;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-  };
+  return Object.assign(d, { watchdogAt: d.notify.watchdogAt });
 }
 
 /** The log lines of the VPN supervisor with this message, after `sinceMs`. */
