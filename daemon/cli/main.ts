@@ -1,7 +1,7 @@
 // The `smart-tank` command: the one place that owns process exit codes for the CLI.
 
 import { configCheckCommand } from './config-check.js';
-import { processIo, type CliIo } from './io.js';
+import type { CliIo } from './io.js';
 import { SIM_USAGE, simCommand, UsageError } from './sim.js';
 import { ConfigError } from '../config/load.js';
 

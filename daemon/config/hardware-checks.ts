@@ -36,8 +36,8 @@ export function reservedPins(config: Config): { pin: number; owner: string }[] {
   ]);
   if (devices.some((d) => d && 'bus' in d && d.bus === 1)) {
     out.push(
-      { pin: 2, owner: 'I2C bus 1 (SDA, header pin 3)' },
-      { pin: 3, owner: 'I2C bus 1 (SCL, header pin 5)' },
+      { pin: I2C1_PINS[0]!, owner: 'I2C bus 1 (SDA, header pin 3)' },
+      { pin: I2C1_PINS[1]!, owner: 'I2C bus 1 (SCL, header pin 5)' },
     );
   }
   if (devices.some((d) => d && 'port' in d && /serial0|ttyS0|ttyAMA0$/.test(d.port))) {

@@ -134,7 +134,7 @@ export class OpenVpnSupervisor implements VpnSupervisor {
   private async poll(): Promise<void> {
     const now = this.clock.monotonicMs();
     if (this.child && !this.mgmt) await this.attach(this.child);
-    const t = this.evaluate(now);
+    this.evaluate(now);
     const present = this.child !== undefined;
     if (present && this.ovState?.name === 'CONNECTED') this.maybeProbe(now);
     const { tracker } = this.core;

@@ -1,7 +1,7 @@
 // Configs for tests: the shipped example, and small valid tanks built from partial overrides.
 
 import { readFileSync } from 'node:fs';
-import { parseConfig, validateConfig } from '../../daemon/config/load.js';
+import { ConfigError, parseConfig, validateConfig } from '../../daemon/config/load.js';
 import type { Config, TankConfig } from '../../daemon/config/schema.js';
 
 export const EXAMPLE_CONFIG_FILE = new URL('../../daemon/config/example.yaml', import.meta.url).pathname;
@@ -42,3 +42,26 @@ export function configWith(tanks: Record<string, unknown>[], patch: Record<strin
 export function tank(patch: Record<string, unknown> = {}): TankConfig {
   return configWith([rawTank(patch)]).tanks[0]!;
 }
+
+/** Every problem the config check reports for `input`, as `path: message` lines (none: valid). */
+export function configProblems(input: unknown): string[] {
+  try {
+    validateConfig(input);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems.map((p) => `${p.path}: ${p.message}`);
+    throw err;
+  }
+  return [];
+}
+
+/** Host health of a quiet machine, for gateways built in-process. */
+export const quietHost = {
+  read: async () => ({
+    uptimeS: 1,
+    load1: 0,
+    cpuPct: 0,
+    memUsedPct: 1,
+    memAvailableMb: 1,
+    cpuTemperatureC: null,
+  }),
+};

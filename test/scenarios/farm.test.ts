@@ -2,7 +2,6 @@
 // a night refill window), running the real estimator and controller against the simulated tank.
 
 import { describe, expect, it } from 'vitest';
-import type { AlarmKind } from '../../daemon/control/types.js';
 import { exampleConfig } from '../helpers/config.js';
 import { DAYS, expectSafe, run, WEEKS } from './simulate.js';
 

@@ -3,8 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { AlarmKind } from '../../daemon/control/types.js';
-import { exampleConfig } from '../helpers/config.js';
-import { DAYS, expectSafe, run, WEEKS } from './simulate.js';
+import { expectSafe, run } from './simulate.js';
 
 describe('each fault is detected and causes no overflow and no dry run', () => {
   const cases: [string, AlarmKind[]][] = [

@@ -2,20 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, validateConfig } from '../../../daemon/config/load.js';
+import { parseConfig } from '../../../daemon/config/load.js';
 import { main } from '../../../daemon/cli/main.js';
 import type { CliIo } from '../../../daemon/cli/io.js';
-import { EXAMPLE_CONFIG_FILE, exampleConfig, rawTank } from '../../helpers/config.js';
+import { configProblems, EXAMPLE_CONFIG_FILE, exampleConfig, rawTank } from '../../helpers/config.js';
 
-function problems(input: unknown): string[] {
-  try {
-    validateConfig(input);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems.map((p) => `${p.path}: ${p.message}`);
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 const gateway = { id: 'gw', timezone: 'UTC' };
 

@@ -8,7 +8,7 @@ import { Gateway } from '../../../daemon/runtime/gateway.js';
 import type { Notifier } from '../../../daemon/systemd/notify.js';
 import { SimulatedSite } from '../../../drivers/sim/devices.js';
 import type { DigitalOutput, TankHardware } from '../../../drivers/types.js';
-import { configWith, rawTank } from '../../helpers/config.js';
+import { configWith, quietHost, rawTank } from '../../helpers/config.js';
 import { tempDir } from '../../helpers/daemon.js';
 
 class RecordingNotifier implements Notifier {
@@ -63,16 +63,7 @@ function build(options: { breakPump?: boolean; initialLevelPct?: number } = {}) 
     log: silentLogger,
     notifier,
     hardware,
-    hostHealth: {
-      read: async () => ({
-        uptimeS: 1,
-        load1: 0,
-        cpuPct: 0,
-        memUsedPct: 1,
-        memAvailableMb: 1,
-        cpuTemperatureC: null,
-      }),
-    },
+    hostHealth: quietHost,
     onFatal: (e) => fatal.push(e),
   });
   gateways.push(gateway);

@@ -11,7 +11,7 @@ import type { Notifier } from '../../../daemon/systemd/notify.js';
 import type { SystemHealth } from '../../../daemon/telemetry/topics.js';
 import type { VpnHealth, VpnState, VpnSupervisor } from '../../../daemon/vpn/status.js';
 import { SimulatedSite } from '../../../drivers/sim/devices.js';
-import { configWith, rawTank } from '../../helpers/config.js';
+import { configWith, quietHost, rawTank } from '../../helpers/config.js';
 import { tempDir, waitFor } from '../../helpers/daemon.js';
 
 const notifier: Notifier = {
@@ -93,16 +93,7 @@ function build() {
     log: silentLogger,
     notifier,
     hardware,
-    hostHealth: {
-      read: async () => ({
-        uptimeS: 1,
-        load1: 0,
-        cpuPct: 0,
-        memUsedPct: 1,
-        memAvailableMb: 1,
-        cpuTemperatureC: null,
-      }),
-    },
+    hostHealth: quietHost,
     onFatal: () => {},
     vpn,
   });

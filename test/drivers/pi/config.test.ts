@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFile, validateConfig } from '../../../daemon/config/load.js';
+import { loadConfigFile } from '../../../daemon/config/load.js';
 import { pinProfileSchema } from '../../../daemon/config/hardware-schema.js';
 import { profilesDir } from '../../../daemon/config/hardware-checks.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { exampleConfig, rawTank } from '../../helpers/config.js';
+import { configProblems, exampleConfig, rawTank } from '../../helpers/config.js';
 
-function problems(input: unknown): string[] {
-  try {
-    validateConfig(input);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems.map((p) => `${p.path}: ${p.message}`);
-    throw err;
-  }
-  return [];
-}
+const problems = configProblems;
 
 const gateway = { id: 'gw', timezone: 'UTC' };
 const pi = { backend: 'pi' };
