@@ -59,7 +59,7 @@ export class TelemetryChannel implements Publisher {
       this.log.warn('outbox drain interrupted; it resumes on the next connection', { error: err as Error });
     } finally {
       this.draining = false;
-      if (sent > 0) this.log.info('outbox sent after reconnect', { messages: sent });
+      if (sent > 0) this.log.info('outbox sent', { messages: sent });
     }
   }
 }

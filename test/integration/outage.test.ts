@@ -93,7 +93,7 @@ describe('telemetry through a broker outage', () => {
       () =>
         plane.daemon.logs
           .slice(Math.min(outageEnd, drainedAt))
-          .find((l) => l.msg === 'outbox sent after reconnect'),
+          .find((l) => l.msg === 'outbox sent'),
       20_000,
       'the outbox to be sent',
     );
