@@ -92,6 +92,15 @@ async function measureIdle(child, settleMs, windowMs) {
 }
 
 async function daemonBench() {
+  const children = [];
+  try {
+    await daemonBenchIn(children);
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  }
+}
+
+async function daemonBenchIn(children) {
   const settleMs = 5000;
   const windowMs = 30_000;
   const dir = mkdtempSync(join(tmpdir(), 'bench-'));
@@ -110,6 +119,7 @@ async function daemonBench() {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, NOTIFY_SOCKET: notify.path },
   });
+  children.push(bare, daemon);
   let stderr = '';
   daemon.stderr.on('data', (d) => (stderr += d));
   const readyMs = await waitFor(
@@ -179,6 +189,16 @@ setInterval(() => c.publish('bench/level', String(Math.random() * 100)), 2000);
 `;
 
 async function mosquittoBench() {
+  const children = [];
+  try {
+    await mosquittoBenchIn(children);
+  } finally {
+    // Whatever happened, leave no broker or daemon behind.
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  }
+}
+
+async function mosquittoBenchIn(children) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-mq-'));
   const etc = join(dir, 'etc');
   const port = 19000 + (process.pid % 1000);
@@ -215,6 +235,7 @@ async function mosquittoBench() {
     .replace(/^listener 1883 127\.0\.0\.1$/m, `listener ${port} 127.0.0.1`);
   writeFileSync(join(dir, 'mosquitto.conf'), conf + '\nuser root\n');
   const broker = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+  children.push(broker);
   await sleep(300);
 
   const gatewayPassword = readFileSync(join(etc, 'gateway.password'), 'utf8').trim();
@@ -228,6 +249,7 @@ async function mosquittoBench() {
     ['-e', HAND_WRITTEN, `mqtt://127.0.0.1:${port}`, 'gateway', gatewayPassword],
     { stdio: 'ignore' },
   );
+  children.push(daemon, floor);
   await waitFor(() => (log.includes('MQTT connected') ? true : undefined), 15_000);
 
   // Idle first (memory and CPU at rest), then the command load.
