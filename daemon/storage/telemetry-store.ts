@@ -4,7 +4,8 @@
 //    tank states that a newer state of the same tank supersedes go first, then the oldest rows.
 //  - the trend history for the dashboard: one point per tank per 5 minutes for fineDays, one per hour
 //    for coarseDays.
-// Writes are batched (one transaction every few seconds) because every SQLite commit writes pages.
+// Writes are batched because every SQLite commit writes pages: outbox messages every few seconds (only
+// during an outage), trend points about once an hour.
 
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -39,11 +40,14 @@ const FINE_MS = 5 * 60_000;
 const COARSE_MS = 60 * 60_000;
 const DAY_MS = 86_400_000;
 export const STORE_FLUSH_MS = 5000;
+/** Trend points are committed about once an hour (a crash loses at most that much of the trend). */
+const HISTORY_FLUSH_MS = 60 * 60_000;
 
 export class TelemetryStore {
   private db: Database | undefined;
   private pending: { topic: string; payload: string; retain: boolean; at: number }[] = [];
   private pendingHistory = new Map<string, HistoryPoint>();
+  private oldestPendingHistoryMs = 0;
   private rows = 0;
   private lastPruneMs = 0;
 
@@ -92,20 +96,28 @@ export class TelemetryStore {
 
   /** Keeps the latest point of each tank per 5-minute bucket until the next flush. */
   recordHistory(point: HistoryPoint): void {
+    if (this.pendingHistory.size === 0) this.oldestPendingHistoryMs = point.t;
     this.pendingHistory.set(`${point.tank}\u0000${Math.floor(point.t / FINE_MS)}`, point);
   }
 
-  /** Writes what is pending in one transaction and applies the bounds. */
-  flush(): void {
+  /**
+   * Writes what is pending in one transaction and applies the bounds. Outbox messages go at once (they
+   * exist only during an outage); trend points wait up to HISTORY_FLUSH_MS, so that a running gateway
+   * commits history about once an hour instead of every few seconds (`force`: now).
+   */
+  flush(force = false): void {
     const db = this.db;
-    if (!db || (this.pending.length === 0 && this.pendingHistory.size === 0)) return;
+    if (!db) return;
+    const historyDue =
+      this.pendingHistory.size > 0 && (force || this.wallMs() - this.oldestPendingHistoryMs >= HISTORY_FLUSH_MS);
+    if (this.pending.length === 0 && !historyDue) return;
     const insert = db.prepare('INSERT INTO outbox (topic, payload, retain, created_ms) VALUES (?, ?, ?, ?)');
     const fine = db.prepare('INSERT OR REPLACE INTO history_fine VALUES (?, ?, ?, ?, ?, ?)');
     const coarse = db.prepare('INSERT OR REPLACE INTO history_coarse VALUES (?, ?, ?, ?, ?, ?)');
     const pending = this.pending;
-    const history = [...this.pendingHistory.values()];
+    const history = historyDue ? [...this.pendingHistory.values()] : [];
     this.pending = [];
-    this.pendingHistory.clear();
+    if (historyDue) this.pendingHistory.clear();
     db.transaction(() => {
       for (const m of pending) insert.run(m.topic, m.payload, m.retain ? 1 : 0, m.at);
       for (const p of history) {
@@ -116,7 +128,7 @@ export class TelemetryStore {
     })();
     this.rows += pending.length;
     if (this.rows > this.options.maxOutboxRows) this.bound();
-    this.pruneHistory();
+    if (historyDue) this.pruneHistory();
   }
 
   /** The oldest waiting messages (after writing what is pending). */
@@ -144,7 +156,7 @@ export class TelemetryStore {
   }
 
   history(tank: string, fromMs: number, toMs: number, resolution: 'fine' | 'coarse'): HistoryPoint[] {
-    this.flush();
+    this.flush(true);
     if (!this.db) return [];
     const table = resolution === 'fine' ? 'history_fine' : 'history_coarse';
     return (
@@ -171,7 +183,7 @@ export class TelemetryStore {
 
   close(): void {
     try {
-      this.flush();
+      this.flush(true);
     } finally {
       this.db?.close();
       this.db = undefined;

@@ -3,7 +3,7 @@
 // that matter are ratios measured in the same run (daemon vs bare node). Prints one JSON line per
 // benchmark on stdout and a readable summary on stderr.
 //
-//   node test/bench/run.mjs [name...]     names: sim, daemon, mosquitto, vpn (default: all)
+//   node test/bench/run.mjs [name...]     names: sim, daemon, mosquitto, sd, vpn (default: all)
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -316,6 +316,50 @@ async function mosquittoBenchIn(children) {
   );
 }
 
+// ---- SD card writes per day ------------------------------------------------------------------------------
+
+/**
+ * Bytes the daemon makes the kernel write to storage (/proc/PID/io write_bytes: state file, audit log,
+ * SQLite), measured over hours of simulated time (hardware.sim.speed: the whole daemon runs faster) and
+ * scaled to a day. Logs go to stderr (the journal on a Pi), not counted here.
+ */
+async function sdWritesBench() {
+  const speed = 240;
+  const realMs = 60_000;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sd-'));
+  const config = parse(readFileSync(EXAMPLE, 'utf8'));
+  config.gateway.stateDir = join(dir, 'state');
+  config.mqtt.listen = { host: '127.0.0.1', port: 0 };
+  config.hardware.sim = { ...config.hardware.sim, speed };
+  for (const t of config.tanks) {
+    // 20 s samples of simulated time (83 ms of real time at this speed); the stale limit to match.
+    t.level.ultrasonic.sampleIntervalMs = 20_000;
+    t.level.filter = { ...t.level.filter, staleAfterS: 150 };
+  }
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, stringify(config));
+  const daemon = spawn(process.execPath, [CLI, 'run', '--config', file], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  try {
+    await sleep(3000);
+    const written = () =>
+      Number(/write_bytes:\s+(\d+)/.exec(readFileSync(`/proc/${daemon.pid}/io`, 'utf8'))[1]);
+    const a = written();
+    await sleep(realMs);
+    const b = written();
+    const simulatedHours = (realMs * speed) / 3_600_000;
+    const perDayMb = (((b - a) / simulatedHours) * 24) / 1048576;
+    report(
+      'sd',
+      { simulatedHours, bytes: b - a, perDayMb: round2(perDayMb) },
+      `  storage writes            ${round2(perDayMb)} MB per day (${b - a} bytes over ${simulatedHours} simulated hours; goal <= 10 MB/day)`,
+    );
+  } finally {
+    daemon.kill('SIGKILL');
+  }
+}
+
 // ---- VPN latency (helper script, builds its own namespaces) ----------------------------------------------
 
 function vpnBench() {
@@ -333,7 +377,13 @@ function vpnBench() {
 
 // ---- main -----------------------------------------------------------------------------------------------
 
-const benches = { sim: simBench, daemon: daemonBench, mosquitto: mosquittoBench, vpn: vpnBench };
+const benches = {
+  sim: simBench,
+  daemon: daemonBench,
+  mosquitto: mosquittoBench,
+  sd: sdWritesBench,
+  vpn: vpnBench,
+};
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
 let failed = false;
 for (const name of wanted) {

@@ -90,10 +90,7 @@ describe('telemetry through a broker outage', () => {
     const after = await plane.client('alice', observer);
     const received = await collect(after, `${PREFIX}/tank/#`);
     const drained = await waitFor(
-      () =>
-        plane.daemon.logs
-          .slice(Math.min(outageEnd, drainedAt))
-          .find((l) => l.msg === 'outbox sent'),
+      () => plane.daemon.logs.slice(Math.min(outageEnd, drainedAt)).find((l) => l.msg === 'outbox sent'),
       20_000,
       'the outbox to be sent',
     );

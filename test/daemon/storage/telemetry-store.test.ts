@@ -79,3 +79,48 @@ describe('telemetry store', () => {
     s.close();
   });
 });
+
+describe('telemetry store writes (an SD card is a consumable)', () => {
+  it('commits trend points about once an hour, not on every flush', async () => {
+    const { openDatabase } = await import('../../../daemon/storage/sqlite-adapter.js');
+    const { s, file, advance } = store();
+    await s.open();
+    const rows = () => {
+      const db = openDatabase(file);
+      try {
+        return (db.prepare('SELECT COUNT(*) AS n FROM history_fine').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const t0 = Date.UTC(2026, 0, 1);
+    for (let i = 0; i < 50; i++) {
+      s.recordHistory({
+        tank: 'house',
+        t: t0 + i * 60_000,
+        levelPct: 50,
+        litres: 1000,
+        valveOpen: false,
+        pumpOn: true,
+      });
+      advance(60_000);
+      s.flush();
+    }
+    expect(rows()).toBe(0);
+    for (let i = 50; i < 65; i++) {
+      s.recordHistory({
+        tank: 'house',
+        t: t0 + i * 60_000,
+        levelPct: 50,
+        litres: 1000,
+        valveOpen: false,
+        pumpOn: true,
+      });
+      advance(60_000);
+      s.flush();
+    }
+    // The first hour (12 buckets of 5 minutes) went in one transaction; the rest waits for its hour.
+    expect(rows()).toBe(12);
+    s.close();
+  });
+});
