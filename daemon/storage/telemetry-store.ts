@@ -109,7 +109,8 @@ export class TelemetryStore {
     const db = this.db;
     if (!db) return;
     const historyDue =
-      this.pendingHistory.size > 0 && (force || this.wallMs() - this.oldestPendingHistoryMs >= HISTORY_FLUSH_MS);
+      this.pendingHistory.size > 0 &&
+      (force || this.wallMs() - this.oldestPendingHistoryMs >= HISTORY_FLUSH_MS);
     if (this.pending.length === 0 && !historyDue) return;
     const insert = db.prepare('INSERT INTO outbox (topic, payload, retain, created_ms) VALUES (?, ?, ?, ?)');
     const fine = db.prepare('INSERT OR REPLACE INTO history_fine VALUES (?, ?, ?, ?, ?, ?)');
