@@ -7,21 +7,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../../daemon/clock.js';
 import { silentLogger } from '../../../daemon/log.js';
 import { Gateway } from '../../../daemon/runtime/gateway.js';
-import type { Notifier } from '../../../daemon/systemd/notify.js';
+import { silentNotifier as notifier } from '../../../daemon/systemd/notify.js';
 import type { SystemHealth } from '../../../daemon/telemetry/topics.js';
 import type { VpnHealth, VpnState, VpnSupervisor } from '../../../daemon/vpn/status.js';
 import { SimulatedSite } from '../../../drivers/sim/devices.js';
 import { configWith, quietHost, rawTank } from '../../helpers/config.js';
 import { tempDir, waitFor } from '../../helpers/daemon.js';
-
-const notifier: Notifier = {
-  watchdogIntervalMs: undefined,
-  ready: () => {},
-  status: () => {},
-  watchdog: () => {},
-  stopping: () => {},
-  close: () => {},
-};
 
 class FakeVpn implements VpnSupervisor {
   readonly kind = 'wireguard' as const;
