@@ -2,7 +2,8 @@
 
 import { configCheckCommand } from './config-check.js';
 import type { CliIo } from './io.js';
-import { SIM_USAGE, simCommand, UsageError } from './sim.js';
+import { SIM_USAGE, simCommand } from './sim.js';
+import { UsageError } from './args.js';
 import { ConfigError } from '../config/load.js';
 
 const USAGE = `usage: smart-tank <command> [options]
@@ -61,7 +62,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return 1;
     }
     if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`${(err as Error).message}\n${command === 'sim' ? SIM_USAGE : USAGE}`);
+      const usage =
+        err instanceof UsageError && err.usage ? err.usage : command === 'sim' ? SIM_USAGE : USAGE;
+      io.err(`${(err as Error).message}\n${usage}`);
       return 2;
     }
     throw err;

@@ -5,6 +5,9 @@ import { loadConfigFile } from '../config/load.js';
 import { parseFault } from '../../drivers/sim/faults.js';
 import { DEFAULT_SIM_TICK_MS, runSimulation, type SimResult } from '../sim/run-simulation.js';
 import { DEFAULT_CONFIG_FILE, type CliIo } from './io.js';
+import { UsageError } from './args.js';
+
+export { UsageError };
 
 export const SIM_USAGE = `usage: smart-tank sim [--days N] [--seed S] [--fault KIND[@DAY][+HOURS][:TANK]]... [--config FILE] [--tick-s S] [--json]
 
@@ -62,10 +65,6 @@ export async function simCommand(argv: string[], io: CliIo): Promise<number> {
   if (values.json) io.out(JSON.stringify(result));
   else io.out(summary(result));
   return 0;
-}
-
-export class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 function progressBar(io: CliIo): (fraction: number) => void {
