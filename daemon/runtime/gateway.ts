@@ -17,6 +17,8 @@ import type { ControlEvent } from '../control/types.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from '../systemd/notify.js';
 import { AuditLog, type AuditEntry } from '../security/audit-log.js';
+import { Credentials } from '../security/credentials.js';
+import { LoginGuard } from '../security/login-guard.js';
 import { gatewayVpn, type VpnSupervisor } from '../vpn/index.js';
 import type { Topics } from '../telemetry/topics.js';
 import type { HostHealth } from '../../drivers/system/health.js';
@@ -49,6 +51,9 @@ export class Gateway {
   readonly topics: Topics;
   readonly plane: MqttPlane;
   readonly audit: AuditLog;
+  /** Users, roles and the login check of every door (MQTT, dashboard). */
+  readonly credentials: Credentials;
+  readonly login: LoginGuard;
   private readonly tanks: TankRuntime[];
   private readonly store: StateStore;
   private readonly vpn: VpnSupervisor | undefined;
@@ -72,11 +77,24 @@ export class Gateway {
     });
     this.store = new StateStore(config.gateway.stateDir, clock, log.child('state'));
     this.audit = new AuditLog(join(config.gateway.stateDir, AUDIT_FILE_NAME), clock);
+    const audit = (entry: AuditEntry) => this.record(entry);
+    this.credentials = new Credentials(config.mqtt.users, log.child('users'));
+    const { lockout } = config.mqtt;
+    this.login = new LoginGuard({
+      credentials: this.credentials,
+      policy: { maxFailures: lockout.maxFailures, lockoutMs: lockout.lockoutMinutes * 60_000 },
+      audit,
+      log: log.child('login'),
+      now: () => clock.monotonicMs(),
+      reserved: [config.mqtt.users.gatewayUser],
+    });
     this.plane = new MqttPlane({
       config,
       clock,
       log,
-      audit: (entry) => this.record(entry),
+      audit,
+      credentials: this.credentials,
+      login: this.login,
       tanks: this.tanks.map((t) => ({ tank: t.tank, capacityLitres: t.capacityLitres })),
       apply: (tank, command, by) => this.command(tank, command, by),
       version: deps.version ?? 'dev',

@@ -12,7 +12,8 @@ import type { LevelReading } from '../level/estimator.js';
 import type { Logger } from '../log.js';
 import { CommandService, type CommandResult } from '../commands/command-service.js';
 import type { AuditEntry } from '../security/audit-log.js';
-import { Credentials } from '../security/credentials.js';
+import type { Credentials } from '../security/credentials.js';
+import type { LoginGuard } from '../security/login-guard.js';
 import { TelemetryStore, STORE_FLUSH_MS } from '../storage/telemetry-store.js';
 import { EmbeddedBroker } from '../telemetry/embedded-broker.js';
 import { discoveryMessages } from '../telemetry/home-assistant.js';
@@ -26,6 +27,9 @@ export interface MqttPlaneDeps {
   clock: Clock;
   log: Logger;
   audit: (entry: AuditEntry) => void;
+  /** Users and the login check, shared with the dashboard. */
+  credentials: Credentials;
+  login: LoginGuard;
   tanks: { tank: TankConfig; capacityLitres: number }[];
   apply: (tank: string, command: TankCommand, by: string) => Promise<{ outcome: CommandOutcome }>;
   version: string;
@@ -45,9 +49,9 @@ export class MqttPlane {
   listening: { host: string; port: number }[] = [];
 
   constructor(private readonly deps: MqttPlaneDeps) {
-    const { config, log } = deps;
+    const { config } = deps;
     this.topics = topicsFor(config.mqtt.topicPrefix, config.gateway.id);
-    this.credentials = new Credentials(config.mqtt.users, log.child('users'));
+    this.credentials = deps.credentials;
   }
 
   get connected(): boolean {
@@ -87,8 +91,8 @@ export class MqttPlane {
       this.broker = new EmbeddedBroker({
         mqtt: mq,
         credentials: this.credentials,
+        login: this.deps.login,
         log: log.child('broker'),
-        audit,
         now: () => clock.monotonicMs(),
       });
       this.listening = await this.broker.start();

@@ -13,7 +13,16 @@ export const GENESIS = '0'.repeat(64);
 const SYNC_DELAY_MS = 1000;
 
 export type AuditKind =
-  'command' | 'login-failed' | 'lockout' | 'mode' | 'config' | 'safety' | 'start' | 'stop' | 'suppressed';
+  | 'command'
+  | 'login'
+  | 'login-failed'
+  | 'lockout'
+  | 'mode'
+  | 'config'
+  | 'safety'
+  | 'start'
+  | 'stop'
+  | 'suppressed';
 
 export interface AuditEntry {
   kind: AuditKind;

@@ -8,10 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { MqttConfig } from '../config/schema.js';
-import type { AuditEntry } from '../security/audit-log.js';
 import { aclAllows, type Acl, type Operation } from '../security/acl.js';
 import type { Credentials } from '../security/credentials.js';
-import { LockoutTable } from '../security/lockout.js';
+import type { LoginGuard } from '../security/login-guard.js';
 import { guardedConnection } from './mqtt-frame-guard.js';
 
 type Aedes = Awaited<ReturnType<(typeof import('aedes'))['Aedes']['createBroker']>>;
@@ -20,8 +19,9 @@ type AedesClient = Parameters<NonNullable<Aedes['authenticate']>>[0];
 export interface EmbeddedBrokerOptions {
   mqtt: MqttConfig;
   credentials: Credentials;
+  /** The login check shared with the dashboard (lockout, audit). */
+  login: LoginGuard;
   log: Logger;
-  audit: (entry: AuditEntry) => void;
   now: () => number;
 }
 
@@ -49,7 +49,6 @@ export class EmbeddedBroker {
   private readonly sockets = new Set<Socket>();
   private broker: Aedes | undefined;
   private readonly identities = new WeakMap<AedesClient, Identity>();
-  private readonly lockout: LockoutTable;
   private readonly recentConnects = new Map<string, number[]>();
   /** The daemon's own client: a secret made at start, never written anywhere. */
   readonly internalUser: string;
@@ -59,12 +58,7 @@ export class EmbeddedBroker {
   readonly ports: { host: string; port: number }[] = [];
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
-    const { lockout, users } = options.mqtt;
-    this.lockout = new LockoutTable(
-      { maxFailures: lockout.maxFailures, lockoutMs: lockout.lockoutMinutes * 60_000 },
-      options.now,
-    );
-    this.internalUser = users.gatewayUser;
+    this.internalUser = options.mqtt.users.gatewayUser;
   }
 
   /** Commands published on `filter` are handed to `handler` with the sender's identity. */
@@ -197,51 +191,29 @@ export class EmbeddedBroker {
     username: string | undefined,
     password: Buffer | undefined,
   ): Promise<boolean> {
-    const { credentials, audit, log } = this.options;
+    const { credentials, login } = this.options;
     const address = (client.conn as { remoteAddress?: string }).remoteAddress ?? 'unknown';
     // The daemon's own session first: a lockout of its address (loopback) must never cut it off.
     if (username === this.internalUser && password && safeEqual(password.toString(), this.internalPassword)) {
       this.identities.set(client, { user: username, address });
       return true;
     }
-    if (this.lockout.check(address) === 'locked') return false;
     await credentials.refresh();
     if (username === undefined && credentials.userCount === 0) {
       // No users yet: anonymous read access, which only loopback listeners can offer.
       this.identities.set(client, { address });
       return true;
     }
-    const ok =
-      username !== undefined &&
-      password !== undefined &&
-      username !== this.internalUser &&
-      (await credentials.verify(username, password.toString()));
-    if (ok) {
-      this.lockout.succeeded(address);
-      this.identities.set(client, { user: username, address });
-      return true;
-    }
-    const startsLockout = this.lockout.failed(address);
-    this.lockout.prune();
-    audit({
-      kind: 'login-failed',
-      who: username ?? '(anonymous)',
-      from: `${address} (${client.id})`,
-      what: 'MQTT login',
-      result: 'refused: bad username or password',
+    const outcome = await login.login({
+      user: username,
+      password: password?.toString(),
+      address,
+      door: 'mqtt',
+      clientId: client.id,
     });
-    if (startsLockout) {
-      const minutes = this.options.mqtt.lockout.lockoutMinutes;
-      log.warn('MQTT client locked out after repeated failed logins', { address, minutes });
-      audit({
-        kind: 'lockout',
-        who: username ?? '(anonymous)',
-        from: address,
-        what: 'MQTT login',
-        result: `locked out for ${minutes} min after ${this.options.mqtt.lockout.maxFailures} failures`,
-      });
-    }
-    return false;
+    if (!outcome.ok) return false;
+    this.identities.set(client, { user: outcome.user, address });
+    return true;
   }
 
   private allowed(client: AedesClient, op: Operation, topic: string): boolean {
