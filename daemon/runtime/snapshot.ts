@@ -134,7 +134,7 @@ export function shiftTimes(state: ControllerState, offsetMs: number): Controller
         ? { openSegment: { ...state.fill.openSegment, atMs: t(state.fill.openSegment.atMs) } }
         : {}),
     },
-    highHighTrip: state.highHighTrip && { ...state.highHighTrip, sinceMs: t(state.highHighTrip.sinceMs) },
+    fillTrip: state.fillTrip && { ...state.fillTrip, sinceMs: t(state.fillTrip.sinceMs) },
     probeFault: state.probeFault && {
       ...state.probeFault,
       sinceMs: t(state.probeFault.sinceMs),
