@@ -118,7 +118,14 @@ export interface ControllerState {
    * The dry-run probe reads dry while water is proven above it (or an admin bypassed it, until `untilMs`):
    * the pump is protected by the level sensor instead, with a raised stop level.
    */
-  probeFault?: { electrode: string; sinceMs: number; by?: string; untilMs?: number };
+  probeFault?: {
+    electrode: string;
+    sinceMs: number;
+    /** How water was proven: a wet probe above it, or the level sensor rising with a fill. */
+    proof?: 'witness' | 'fill';
+    by?: string;
+    untilMs?: number;
+  };
   alarms: Partial<Record<AlarmKind, ActiveAlarm>>;
   /**
    * Thresholds set by an admin's command: in force until changed again, or until the config's own

@@ -48,6 +48,20 @@ describe('regressions found by the fault campaign', { timeout: SCENARIO_TIMEOUT_
     expect(t.overfills).toBe(0);
   });
 
+  it('a cut bottom-probe wire on a tank with no witness probe: a check fill proves the water within a day', () => {
+    const result = runSimulation({
+      config: exampleConfig(),
+      days: 8,
+      seed: SEED,
+      faults: [parseFault('probe-open@2:farm')],
+    });
+    const farm = result.tanks.find((t) => t.id === 'farm')!;
+    expect(farm.alarms['probe-fault']).toBe(1);
+    // The farm refills only in its night window: at most a day without water, not the rest of the run.
+    expect(farm.waterDeniedHours).toBeLessThan(24);
+    expect(farm.dryRuns).toBe(0);
+  });
+
   it('a fill guard blind to short openings: a level stuck below the fill is caught by no-rise across openings', () => {
     const t = house(4, ['stuck-ultrasonic@1.14:house']);
     expect(t.alarms['no-rise']).toBeGreaterThanOrEqual(1);

@@ -200,10 +200,29 @@ describe('a cut dry-run probe wire (the bottom probe reads dry)', () => {
     expect(c.last.outputs.pumpOn).toBe(true);
   });
 
-  it('without a second witness: the pump stays stopped and the alarm says what to check', () => {
-    const c = new ControllerHarness(
-      tank({ probes: { electrodes: [{ id: 'bottom', heightMm: 80, pin: 17, role: 'dry-run' }] } }),
+  it('without a witness probe: a check fill proves it when the level sensor rises with it', () => {
+    const onlyBottom = { electrodes: [{ id: 'bottom', heightMm: 80, pin: 17, role: 'dry-run' }] };
+    const c = new ControllerHarness(tank({ probes: onlyBottom }));
+    const spec = (pct: number): ReadingSpec => ({
+      pct,
+      quality: 'disagree',
+      dryRunDry: true,
+      disagreement: { electrode: 'bottom', kind: 'probe-drier' },
+    });
+    c.tick(spec(50));
+    expect(c.last.outputs).toEqual({ valveOpen: true, pumpOn: false });
+    c.run(5 * MIN, (t) => spec(50 + t / MIN), MIN); // the sensor rises with the fill: it sees the water
+    expect(c.state.probeFault).toMatchObject({ electrode: 'bottom', proof: 'fill' });
+    c.tick(spec(56), MIN);
+    expect(c.last.outputs.pumpOn).toBe(true);
+    expect(c.last.status.statusText).toMatch(
+      /Probe "bottom" faulty \(reads dry while the level sensor at \d+% rose with the fill\)/,
     );
+  });
+
+  it('a level sensor that does not rise with the check fill proves nothing: the pump stays stopped, and says why', () => {
+    const onlyBottom = { electrodes: [{ id: 'bottom', heightMm: 80, pin: 17, role: 'dry-run' }] };
+    const c = new ControllerHarness(tank({ probes: onlyBottom }));
     c.run(
       HOUR,
       {
@@ -216,6 +235,7 @@ describe('a cut dry-run probe wire (the bottom probe reads dry)', () => {
     );
     expect(c.last.outputs.pumpOn).toBe(false);
     expect(c.last.status.alarms).not.toContain('probe-fault');
+    expect(c.last.status.alarms).toContain('no-rise');
     expect(c.last.status.faults.join()).toMatch(/check the bottom probe/);
   });
 
