@@ -196,6 +196,19 @@ describe('smart-tank command node', () => {
     );
     expect(accepted.messages).toHaveLength(0);
     expect(completed.messages).toHaveLength(0);
+
+    // The controller's own reasons start with "refused: ": said once.
+    answer = () => ({
+      result: 'refused',
+      reason: 'refused: level 82% is at or above the high threshold (80%)',
+    });
+    node.receive({ payload: true });
+    expect(errorOf(await caught.next())).toBe(
+      'valve open for 30 min (tank house) refused by the gateway: level 82% is at or above the high threshold (80%)',
+    );
+    expect((await refused.next()).payload).toMatchObject({
+      reason: 'refused: level 82% is at or above the high threshold (80%)',
+    });
   });
 
   it('matches answers by id: commands in flight get their own answers, strangers are ignored', async () => {

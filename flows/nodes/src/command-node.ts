@@ -11,40 +11,15 @@ import { COMMAND_ACTIONS, buildCommand, systemCommandClock, type CommandAction }
 import { describeLink, type LinkState } from './gateway-client.js';
 import { useGateway } from './gateway-node.js';
 import { parseCommandResult } from './payloads.js';
-import { PendingAnswers, type Settled } from './pending-answers.js';
-import {
-  errorText,
-  numberOf,
-  text,
-  type NodeAPI,
-  type NodeMessage,
-  type RedNode,
-  type SendFn,
-} from './red.js';
+import { CommandError, outcomeOf } from './command-outcome.js';
+import { PendingAnswers } from './pending-answers.js';
+import { errorText, numberOf, text, type NodeAPI, type RedNode } from './red.js';
 import { linkStatus } from './status.js';
 
 export const COMMAND_TYPE = 'smart-tank-command';
 const DEFAULT_TIMEOUT_S = 10;
 const MIN_TIMEOUT_S = 0.1;
 const MAX_TIMEOUT_S = 300;
-
-/**
- * An error for Catch nodes: Node-RED puts its toString() in msg.error.message (so it is the plain text)
- * and copies `code` to msg.error.code, so a flow can tell a refusal from the other failures.
- */
-export class CommandError extends Error {
-  constructor(
-    readonly code: 'refused' | 'no-answer' | 'not-sent' | 'invalid',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CommandError';
-  }
-
-  override toString(): string {
-    return this.message;
-  }
-}
 
 function withoutSignature(command: CommandMessage): Omit<CommandMessage, 'sig'> {
   const { sig: _sig, ...rest } = command;
@@ -87,43 +62,6 @@ export default function register(RED: NodeAPI): void {
       }),
     ];
 
-    const report = (
-      msg: NodeMessage,
-      send: SendFn,
-      command: CommandMessage,
-      settled: Settled,
-    ): CommandError | undefined => {
-      const what = describeCommand(command);
-      switch (settled.kind) {
-        case 'answer': {
-          const result = settled.result;
-          msg.payload = result;
-          msg.command = withoutSignature(command);
-          if (result.result === 'accepted') {
-            node.status({ fill: 'green', shape: 'dot', text: `accepted: ${what}` });
-            send([msg, null]);
-            return undefined;
-          }
-          node.status({ fill: 'red', shape: 'dot', text: `refused: ${result.reason ?? what}`.slice(0, 60) });
-          send([null, msg]);
-          return new CommandError(
-            'refused',
-            `${what} (tank ${command.tank}) refused by the gateway: ${result.reason ?? 'no reason given'}`,
-          );
-        }
-        case 'timeout':
-          node.status({ fill: 'red', shape: 'ring', text: `no answer in ${timeoutS} s` });
-          return new CommandError(
-            'no-answer',
-            `no answer to ${what} (command ${command.id}) within ${timeoutS} s: is the gateway daemon running, and ` +
-              `${client.user}'s result topic readable (${describeLink(client.state)})?`,
-          );
-        case 'cancelled':
-          node.status({ fill: 'red', shape: 'ring', text: 'not sent' });
-          return new CommandError('not-sent', `${what} not sent: ${settled.reason}`);
-      }
-    };
-
     node.on('input', (msg, send, done) => {
       const built = buildCommand(settings, msg, systemCommandClock, hmacKey);
       if (!built.ok) {
@@ -136,7 +74,20 @@ export default function register(RED: NodeAPI): void {
       client
         .publish(topics.command(client.user), JSON.stringify(command))
         .catch((err: unknown) => pending.forget(command.id, errorText(err)));
-      void answer.then((settled) => done(report(msg, send, command, settled)));
+      void answer.then((settled) => {
+        const outcome = outcomeOf(command, settled, {
+          timeoutS,
+          user: client.user,
+          link: describeLink(client.state),
+        });
+        node.status(outcome.status);
+        if (outcome.answer) {
+          msg.payload = outcome.answer.result;
+          msg.command = withoutSignature(command);
+          send(outcome.answer.output === 1 ? [msg, null] : [null, msg]);
+        }
+        done(outcome.error);
+      });
     });
 
     node.on('close', (_removed, done) => {

@@ -51,6 +51,8 @@ export class GatewayClient {
   private readonly subscriptions = new Set<Subscription>();
   /** Last payload per topic, for topics some subscriber wants the latest value of. */
   private readonly latest = new Map<string, Buffer>();
+  /** The last connection error, as words for the status ("connect ECONNREFUSED ..."). */
+  private lastError: string | undefined;
 
   constructor(readonly options: GatewayClientOptions) {}
 
@@ -79,15 +81,17 @@ export class GatewayClient {
       reconnectPeriod: this.options.reconnectPeriodMs ?? DEFAULT_RECONNECT_PERIOD_MS,
       connectTimeout: CONNECT_TIMEOUT_MS,
       keepalive: KEEPALIVE_S,
+      // A refused login is final (see onError): retrying would get this address locked out.
+      reconnectOnConnackError: false,
     };
     this.setState({ kind: 'connecting' });
     const client = connect(url, options);
     this.client = client;
     client.on('connect', () => this.setState({ kind: 'connected' }));
-    client.on('reconnect', () => this.setState({ kind: 'connecting', reason: this.lastReason() }));
+    client.on('reconnect', () => this.setState({ kind: 'connecting', reason: this.lastError }));
     client.on('close', () => {
       if (this.linkState.kind === 'connected' || this.linkState.kind === 'connecting')
-        this.setState({ kind: 'disconnected', reason: this.lastReason() });
+        this.setState({ kind: 'disconnected', reason: this.lastError });
     });
     client.on('error', (err) => this.onError(err));
     client.on('message', (topic, payload) => this.deliver(topic, payload));
@@ -139,12 +143,6 @@ export class GatewayClient {
     } catch (err) {
       throw new Error(`the broker refused the message on ${topic}: ${errorText(err)}`);
     }
-  }
-
-  private lastError: string | undefined;
-
-  private lastReason(): string | undefined {
-    return this.lastError;
   }
 
   private onError(err: Error & { code?: unknown }): void {
