@@ -15,6 +15,7 @@ import { signatureValid } from '../../daemon/security/hmac.js';
 import { TestBroker } from '../helpers/aedes-broker.js';
 import { waitFor } from '../helpers/daemon.js';
 import {
+  callsOf,
   CREDENTIALS,
   EVENT_TIMEOUT_MS,
   flow,
@@ -186,6 +187,13 @@ describe('smart-tank command node', () => {
       'valve open for 30 min (tank house) refused by the gateway: user nodered (role viewer) may not send commands',
     );
     expect(codeOf(error)).toBe('refused');
+    // Through node.error(err, msg) itself, with the message (what Catch nodes and the debug sidebar get).
+    const [err, withMsg] = callsOf('cmd', 'error').at(-1)!;
+    expect(err).toBeInstanceOf(Error);
+    expect(withMsg).toMatchObject({
+      payload: { result: 'refused' },
+      command: { action: 'valve', open: true },
+    });
     expect(error.payload).toMatchObject({ result: 'refused' });
     await status.until(
       (s) =>
