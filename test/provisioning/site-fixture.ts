@@ -1,6 +1,7 @@
 // A provisioning site made through the real `smart-tank provision` command (in process, through the
 // CLI's own entry point main()), and the helpers the provisioning tests share.
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,4 +75,48 @@ export function wgValue(conf: string, key: string): string {
   const m = new RegExp(`^${key}\\s*=\\s*(.+)$`, 'm').exec(conf);
   if (!m) throw new Error(`no ${key} in config`);
   return m[1]!.trim();
+}
+
+/** Mosquitto opens its listeners in milliseconds; a slow CI machine, later. */
+export const BROKER_START_TIMEOUT_MS = 10_000;
+
+export interface Broker {
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts `mosquitto -c FILE -v` and waits until it listens on `port` (its own log line says so). */
+export async function startMosquitto(confFile: string, port: number): Promise<Broker> {
+  const child = spawn('mosquitto', ['-c', confFile, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`mosquitto did not start: ${output}`)),
+      BROKER_START_TIMEOUT_MS,
+    );
+    const onData = (d: Buffer) => {
+      output += d;
+      if (output.includes(`Opening ipv4 listen socket on port ${port}.`)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`mosquitto exited ${code}: ${output}`));
+    });
+  });
+  return {
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

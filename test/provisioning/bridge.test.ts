@@ -1,0 +1,222 @@
+// The gateway's bridge to the fleet hub broker, as generated: a gateway Mosquitto running the os-image's
+// smart-tank.conf, the bundle's users and ACL and the bundle's bridge drop-in (its address moved to this
+// test's hub on loopback), and a hub Mosquitto with the bridge users and ACL from `provision hub-config`.
+// Telemetry goes out, commands come in (QoS 1), a gateway cannot write another's topics, and what is
+// published while the hub is down arrives once it is back.
+
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../daemon/security/password-file.js';
+import { readBundle, type ReadBundle } from '../../provisioning/bundle.js';
+import { freePort } from '../helpers/mqtt-plane.js';
+import { makeSite, startMosquitto, type Broker, type TestSite } from './site-fixture.js';
+
+const MOSQUITTO_CONF = new URL('../../os-image/mosquitto/smart-tank.conf', import.meta.url).pathname;
+/** A bridge reconnects within its restart_timeout; the generated 5-60 s backoff is shortened here. */
+const TEST_RESTART_TIMEOUT = 'restart_timeout 1 2';
+const DELIVERY_TIMEOUT_MS = 15_000;
+const OPERATOR = { user: 'operator', password: 'operator-password-1' };
+const A = 'farm-gw-01';
+const B = 'farm-gw-02';
+
+let site: TestSite;
+let work: string;
+let hubPort: number;
+let gwPort: number;
+let hub: Broker;
+let gateway: Broker;
+let bundleA: ReadBundle;
+let bundleB: ReadBundle;
+const clients: MqttClient[] = [];
+
+async function client(port: number, options: IClientOptions): Promise<MqttClient> {
+  const c = await connectAsync(`mqtt://127.0.0.1:${port}`, {
+    reconnectPeriod: 0,
+    connectTimeout: 5_000,
+    ...options,
+  });
+  clients.push(c);
+  return c;
+}
+
+/** Resolves with the first message on `topic` whose payload matches. */
+function next(c: MqttClient, topic: string, payload?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no message on ${topic} within ${DELIVERY_TIMEOUT_MS} ms`)),
+      DELIVERY_TIMEOUT_MS,
+    );
+    const onMessage = (t: string, p: Buffer) => {
+      if (t !== topic || (payload !== undefined && p.toString() !== payload)) return;
+      clearTimeout(timer);
+      c.off('message', onMessage);
+      resolve(p.toString());
+    };
+    c.on('message', onMessage);
+  });
+}
+
+async function startHub(): Promise<Broker> {
+  return startMosquitto(join(work, 'hub.conf'), hubPort);
+}
+
+/** The operator's persistent session on the hub (keeps QoS 1 messages for it across a hub restart). */
+async function operator(): Promise<MqttClient> {
+  const c = await client(hubPort, {
+    clientId: 'fleet-operator',
+    clean: false,
+    username: OPERATOR.user,
+    password: OPERATOR.password,
+  });
+  await c.subscribeAsync('smart-tank/#', { qos: 1 });
+  return c;
+}
+
+beforeAll(async () => {
+  site = await makeSite({ extra: ['--fleet'] });
+  for (const d of [A, B]) {
+    await site.ok('add-device', d, '--server', '1');
+    await site.ok('bundle', d);
+  }
+  await site.ok('hub-config', '--server', '1');
+  bundleA = await readBundle(join(site.dir, `out/devices/${A}/smart-tank`));
+  bundleB = await readBundle(join(site.dir, `out/devices/${B}/smart-tank`));
+  work = mkdtempSync(join(tmpdir(), 'st-prov-bridge-'));
+  hubPort = await freePort();
+  gwPort = await freePort();
+
+  // The hub: the generated bridge users and ACL, plus an operator of the fleet.
+  const hubDir = join(site.dir, 'out/servers/server-1');
+  writeFileSync(
+    join(work, 'hub.passwd'),
+    readFileSync(join(hubDir, 'fleet-bridges.passwd'), 'utf8') +
+      `${OPERATOR.user}:${await hashPassword(OPERATOR.password)}\n`,
+  );
+  writeFileSync(
+    join(work, 'hub.acl'),
+    readFileSync(join(hubDir, 'fleet-bridges.acl'), 'utf8') +
+      `\nuser ${OPERATOR.user}\ntopic read smart-tank/#\ntopic write smart-tank/+/command/${OPERATOR.user}\n`,
+  );
+  writeFileSync(
+    join(work, 'hub.conf'),
+    `per_listener_settings false\nallow_anonymous false\nuser root\npassword_file ${work}/hub.passwd\n` +
+      `acl_file ${work}/hub.acl\nlistener ${hubPort} 127.0.0.1\npersistence true\npersistence_location ${work}/hub-\n`,
+  );
+
+  // The gateway: os-image's Mosquitto config, the bundle's users and ACL, the bundle's bridge.
+  for (const f of ['mqtt.passwd', 'mqtt.acl']) {
+    writeFileSync(join(work, f), bundleA.files.get(`/etc/smart-tank/${f}`)!);
+  }
+  const bridge = bundleA.files
+    .get('/etc/mosquitto/conf.d/smart-tank-bridge.conf')!
+    .toString()
+    .replace(/^address 192\.168\.0\.1:1883$/m, `address 127.0.0.1:${hubPort}`)
+    .replace(/^restart_timeout .*$/m, TEST_RESTART_TIMEOUT);
+  expect(bridge).toContain(`address 127.0.0.1:${hubPort}\nbridge_protocol_version mqttv311`);
+  const base = readFileSync(MOSQUITTO_CONF, 'utf8')
+    .replaceAll('/etc/smart-tank/', `${work}/`)
+    .replace(/^listener 1883 127\.0\.0\.1$/m, `listener ${gwPort} 127.0.0.1`);
+  writeFileSync(
+    join(work, 'gateway.conf'),
+    `${base}\nuser root\npersistence true\npersistence_location ${work}/gw-\n${bridge}`,
+  );
+  hub = await startHub();
+  gateway = await startMosquitto(join(work, 'gateway.conf'), gwPort);
+});
+
+afterAll(async () => {
+  for (const c of clients.splice(0)) await c.endAsync(true).catch(() => {});
+  await gateway?.stop();
+  await hub?.stop();
+});
+
+describe('the fleet hub bridge (generated stanza, real Mosquitto on both ends)', () => {
+  let op: MqttClient;
+  let daemon: MqttClient;
+
+  it('connects with its own login and announces itself on the hub', async () => {
+    op = await operator();
+    await next(op, `smart-tank/${A}/bridge`, '1');
+    expect(gateway.output()).toMatch(/Bridge bridge-farm-gw-01 sending CONNECT/);
+  });
+
+  it('takes telemetry out and commands in, at QoS 1', async () => {
+    daemon = await client(gwPort, {
+      clientId: `smart-tank-${A}`,
+      username: 'gateway',
+      password: bundleA.files.get('/etc/smart-tank/mqtt-password')!.toString().trim(),
+    });
+    await daemon.subscribeAsync(`smart-tank/${A}/command/#`, { qos: 1 });
+    const state = next(op, `smart-tank/${A}/tank/paddock/state`);
+    await daemon.publishAsync(`smart-tank/${A}/tank/paddock/state`, '{"levelPct":42}', {
+      qos: 1,
+      retain: true,
+    });
+    expect(await state).toBe('{"levelPct":42}');
+    const status = next(op, `smart-tank/${A}/status`, 'online');
+    await daemon.publishAsync(`smart-tank/${A}/status`, 'online', { qos: 1, retain: true });
+    await status;
+
+    const command = next(daemon, `smart-tank/${A}/command/${OPERATOR.user}`);
+    await op.publishAsync(
+      `smart-tank/${A}/command/${OPERATOR.user}`,
+      '{"id":"cmd-000001","action":"valve"}',
+      { qos: 1 },
+    );
+    expect(await command).toBe('{"id":"cmd-000001","action":"valve"}');
+    const answer = next(op, `smart-tank/${A}/result/${OPERATOR.user}`);
+    await daemon.publishAsync(
+      `smart-tank/${A}/result/${OPERATOR.user}`,
+      '{"id":"cmd-000001","result":"accepted"}',
+      { qos: 1 },
+    );
+    expect(await answer).toContain('accepted');
+  });
+
+  it("a gateway's bridge login cannot write another gateway's topics on the hub", async () => {
+    const password = /remote_password (\S+)/.exec(
+      bundleB.files.get('/etc/mosquitto/conf.d/smart-tank-bridge.conf')!.toString(),
+    )![1]!;
+    const impostor = await client(hubPort, { clientId: 'impostor', username: B, password });
+    const seen: string[] = [];
+    op.on('message', (t) => seen.push(t));
+    const own = next(op, `smart-tank/${B}/status`, 'online');
+    await impostor.publishAsync(`smart-tank/${A}/tank/paddock/state`, '{"levelPct":0}', { qos: 1 });
+    await impostor.publishAsync(`smart-tank/${B}/status`, 'online', { qos: 1 });
+    // The same connection's messages arrive in order: by the time its own arrives, a forged one would have.
+    await own;
+    expect(seen).not.toContain(`smart-tank/${A}/tank/paddock/state`);
+  });
+
+  it('what the gateway publishes while the hub is down arrives, in order, once the hub is back', async () => {
+    await op.endAsync();
+    await hub.stop();
+    for (let i = 1; i <= 5; i++)
+      await daemon.publishAsync(`smart-tank/${A}/tank/paddock/event`, `{"seq":${i}}`, { qos: 1 });
+    hub = await startHub();
+    const got: string[] = [];
+    const all = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`only ${got.join(' ')} within ${DELIVERY_TIMEOUT_MS} ms`)),
+        DELIVERY_TIMEOUT_MS,
+      );
+      op = undefined as unknown as MqttClient;
+      void operator().then((c) => {
+        op = c;
+        c.on('message', (t, p) => {
+          if (t !== `smart-tank/${A}/tank/paddock/event`) return;
+          got.push(p.toString());
+          if (got.length === 5) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      }, reject);
+    });
+    await all;
+    expect(got).toEqual([1, 2, 3, 4, 5].map((i) => `{"seq":${i}}`));
+  });
+});
