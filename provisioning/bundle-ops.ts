@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspectProfile } from '../daemon/vpn/openvpn-profile.js';
 import { serverAddress, serverSubnet } from './address-plan.js';
-import { writeBundle, newBundleId, type BundleFile, type FirstBoot } from './bundle.js';
+import { BundleError, writeBundle, newBundleId, type BundleFile, type FirstBoot } from './bundle.js';
 import { hubPasswordLine, machinePassword, makeGatewayCredentials } from './credentials.js';
 import { composeDeviceConfig, formatDeviceConfig, parseDeviceFile, type VpnChoice } from './device-config.js';
 import { BUNDLE_DIR_NAME, BUNDLE_FORMAT, DEVICE_PATHS } from './device-paths.js';
@@ -107,7 +107,9 @@ async function vpnFiles(
       throw new SiteError(
         `${o.ovpn.profile} asks for a login (auth-user-pass): give it with --ovpn-auth FILE (user line, password line)`,
       );
-    const auth = await readFile(o.ovpn.authFile, 'utf8');
+    const auth = await readFile(o.ovpn.authFile, 'utf8').catch((err: Error) => {
+      throw new SiteError(`cannot read --ovpn-auth ${o.ovpn!.authFile}: ${err.message}`);
+    });
     if (auth.trim().split('\n').length !== 2)
       throw new SiteError(`${o.ovpn.authFile} must hold two lines: the user name, then the password`);
     files.push(secret(DEVICE_PATHS.ovpnAuth, auth.trim() + '\n'));
@@ -139,6 +141,9 @@ export async function bundleDevice(dir: string, o: BundleOptions): Promise<Bundl
   if (net.lanAddress) checkLanAddress(state, net.lanAddress);
 
   const parent = o.out ?? state.layout.deviceOut(row.device);
+  // A given --out is the mounted boot partition: it exists, or the path is wrong (bootfs vs boot).
+  if (o.out && !(await fileExists(o.out)))
+    throw new SiteError(`--out ${o.out} does not exist (is the SD card's boot partition mounted there?)`);
   if (!o.force && (await fileExists(join(parent, BUNDLE_DIR_NAME))))
     throw new SiteError(
       `${join(parent, BUNDLE_DIR_NAME)} exists already: remove it, or pass --force to replace it`,
@@ -304,7 +309,12 @@ async function finishBundle(
   );
 
   const parent = o.out ?? layout.deviceOut(row.device);
-  const bundleDir = await writeBundle(parent, firstBoot, files, { replace: o.force ?? false });
+  const bundleDir = await writeBundle(parent, firstBoot, files, { replace: o.force ?? false }).catch(
+    (err: Error) => {
+      if (err instanceof BundleError) throw err;
+      throw new BundleError(`cannot write the bundle into ${parent}: ${err.message}`);
+    },
+  );
   const credentialsFile = join(layout.deviceOut(row.device), 'credentials.txt');
   await writeSecretFile(
     credentialsFile,

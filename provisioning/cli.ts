@@ -64,7 +64,8 @@ const BUNDLE_USAGE = `usage: smart-tank provision bundle DEVICE [options]
 Makes DEVICE's bundle with fresh keys, passwords and certificate: OUT/smart-tank/ (copy it to the SD
 card's boot partition, or give the mounted partition as --out). The first admin's password goes to
 out/devices/DEVICE/credentials.txt. Bundling again replaces the device's keys (update the VPN server).
-  --out DIR          where to write smart-tank/ (default out/devices/DEVICE/)
+  --out DIR          where to write smart-tank/: an existing folder, e.g. the mounted boot partition
+                     (default out/devices/DEVICE/)
   --force            replace an existing smart-tank/ folder there
   --admin NAME       the first admin's user name (default admin)
   --ovpn FILE        use this OpenVPN profile (.ovpn, issued by the farm's server) instead of WireGuard

@@ -52,6 +52,8 @@ export async function initSite(dir: string, o: InitSiteOptions): Promise<SiteSta
   const layout = siteLayout(resolve(dir));
   if (await fileExists(layout.siteFile))
     throw new SiteError(`${layout.siteFile} exists already: this directory is a site`);
+  if (!idSchema.safeParse(o.site).success)
+    throw new SiteError(`site id "${o.site}" must be 1-32 characters: lower-case letters, digits, - or _`);
   const network = o.network ?? DEFAULT_NETWORK;
   const base = parseBaseNetwork(network);
   const { endpoint, port } = parseEndpoint(o.endpoint);
@@ -180,7 +182,12 @@ export async function exampleNames(): Promise<string[]> {
 }
 
 async function templateFor(o: AddDeviceOptions): Promise<{ text: string; source: string }> {
-  if (o.from) return { text: await readFile(o.from, 'utf8'), source: o.from };
+  if (o.from) {
+    const text = await readFile(o.from, 'utf8').catch((err: Error) => {
+      throw new SiteError(`cannot read --from ${o.from}: ${err.message}`);
+    });
+    return { text, source: o.from };
+  }
   const name = o.example ?? DEFAULT_EXAMPLE;
   const names = await exampleNames();
   if (!names.includes(name))
@@ -219,6 +226,10 @@ export async function addDevice(
       `site ${state.site.site} has no server #${o.server} (servers: ${state.site.servers.map((s) => s.number).join(', ')}); ` +
         'add one with: smart-tank provision add-server --endpoint HOST',
     );
+  for (const i of o.lanInterfaces ?? [])
+    if (!INTERFACE.test(i))
+      throw new SiteError(`--lan-iface: "${i}" is not an interface name (e.g. eth0, wlan0)`);
+  if (o.lanAddress) checkLanAddress(state, o.lanAddress);
   const address = allocateTankAddress(state.base, o.server, takenAddresses(state.rows, o.server), o.address);
 
   // The device file: the installer's own if there is one, else from a template. Checked before saving.

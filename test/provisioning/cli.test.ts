@@ -300,6 +300,8 @@ describe('smart-tank provision: a gateway bundle', () => {
     const again = await site.provision('bundle', 'farm-gw-01');
     expect(again.code).toBe(1);
     expect(again.err).toContain('exists already: remove it, or pass --force');
+    const unmounted = await site.provision('bundle', 'farm-gw-01', '--out', join(site.dir, 'media/bootfs'));
+    expect(unmounted.err).toContain("does not exist (is the SD card's boot partition mounted there?)");
     const r = await site.ok('bundle', 'farm-gw-01', '--force');
     const after = inventory().find((x) => x.device === 'farm-gw-01')!;
     expect(after.publicKey).not.toBe(before.publicKey);
