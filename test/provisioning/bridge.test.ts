@@ -4,7 +4,7 @@
 // Telemetry goes out, commands come in (QoS 1), a gateway cannot write another's topics, and what is
 // published while the hub is down arrives once it is back.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
@@ -131,6 +131,7 @@ afterAll(async () => {
   for (const c of clients.splice(0)) await c.endAsync(true).catch(() => {});
   await gateway?.stop();
   await hub?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe('the fleet hub bridge (generated stanza, real Mosquitto on both ends)', () => {

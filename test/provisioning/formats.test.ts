@@ -2,7 +2,7 @@
 // (what first boot trusts), and the bundle's nftables interface file against the os-image ruleset.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -116,5 +116,6 @@ describe('the bundle nftables interface file', () => {
     }
     expect(readFileSync(join(dir, 'gw-wg-ifaces.nft'), 'utf8')).toContain('define LAN_IFACES = { "wlan0" }');
     expect(readFileSync(join(dir, 'gw-ovpn-ifaces.nft'), 'utf8')).toContain('define VPN_IFACES = { "tun0" }');
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -2,11 +2,18 @@
 // CLI's own entry point main()), and the helpers the provisioning tests share.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../daemon/cli/main.js';
 import type { CliIo } from '../../daemon/cli/io.js';
+import { afterAll } from 'vitest';
+
+/** Site directories of this test file: removed when its tests are done (they hold generated keys). */
+const siteDirs: string[] = [];
+afterAll(() => {
+  for (const dir of siteDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 export interface CliRun {
   code: number;
@@ -42,6 +49,7 @@ export async function makeSite(options: {
   extra?: string[];
 }): Promise<TestSite> {
   const dir = mkdtempSync(join(tmpdir(), 'st-prov-'));
+  siteDirs.push(dir);
   const provision = (...args: string[]) => smartTank(['provision', ...args, '--dir', dir]);
   const ok = async (...args: string[]) => {
     const r = await provision(...args);

@@ -1,7 +1,7 @@
 // The user files keep their owner and group when `smart-tank user` (as root) rewrites them: provisioning
 // installs them smart-tank:mosquitto, and Mosquitto and the daemon must still read them afterwards.
 
-import { chownSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,7 @@ describe('saveUserFiles', () => {
         expect([s.uid, s.gid, s.mode & 0o777], f).toEqual([OTHER_UID, OTHER_GID, mode]);
         expect(s.size, f).toBeGreaterThan(0);
       }
+      rmSync(dir, { recursive: true, force: true });
     },
   );
 });
