@@ -281,10 +281,15 @@ describe('smart-tank provision: a gateway bundle', () => {
       site.read('secrets/servers/server-1.key').trim(),
       site.read('secrets/ca.key').split('\n')[1]!,
     );
-    const ignored = parse('[]') as string[];
-    const committable = filesUnder(site.dir).filter(
-      (f) => !/^(secrets|out)\//.test(f) && !ignored.includes(f),
-    );
+    // What git would commit with the site's own .gitignore.
+    execFileSync('git', ['init', '-q', site.dir], { timeout: 10_000 });
+    const committable = execFileSync('git', ['-C', site.dir, 'ls-files', '--others', '--exclude-standard'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    })
+      .trim()
+      .split('\n');
+    expect(committable.some((f) => /^(secrets|out)\//.test(f))).toBe(false);
     expect(committable).toEqual(
       expect.arrayContaining(['site.yaml', 'inventory.csv', 'devices/farm-gw-01.yaml', 'pki/ca.crt']),
     );
