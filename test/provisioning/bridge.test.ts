@@ -4,10 +4,10 @@
 // Telemetry goes out, commands come in (QoS 1), a gateway cannot write another's topics, and what is
 // published while the hub is down arrives once it is back.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../daemon/security/password-file.js';
 import { readBundle, type ReadBundle } from '../../provisioning/bundle.js';
@@ -18,6 +18,7 @@ const MOSQUITTO_CONF = new URL('../../os-image/mosquitto/smart-tank.conf', impor
 /** A bridge reconnects within its restart_timeout; the generated 5-60 s backoff is shortened here. */
 const TEST_RESTART_TIMEOUT = 'restart_timeout 1 2';
 const DELIVERY_TIMEOUT_MS = 15_000;
+const POLL_MS = 20;
 const OPERATOR = { user: 'operator', password: 'operator-password-1' };
 const A = 'farm-gw-01';
 const B = 'farm-gw-02';
@@ -32,31 +33,34 @@ let bundleA: ReadBundle;
 let bundleB: ReadBundle;
 const clients: MqttClient[] = [];
 
-async function client(port: number, options: IClientOptions): Promise<MqttClient> {
-  const c = await connectAsync(`mqtt://127.0.0.1:${port}`, {
-    reconnectPeriod: 0,
-    connectTimeout: 5_000,
-    ...options,
-  });
-  clients.push(c);
-  return c;
+interface Recorded {
+  c: MqttClient;
+  /** Every message this client got, from its first packet on (no message can slip past a listener). */
+  log: { topic: string; payload: string }[];
 }
 
-/** Resolves with the first message on `topic` whose payload matches. */
-function next(c: MqttClient, topic: string, payload?: string): Promise<string> {
+function client(port: number, options: IClientOptions): Promise<Recorded> {
+  const c = connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
+  const rec: Recorded = { c, log: [] };
+  c.on('message', (topic, payload) => rec.log.push({ topic, payload: payload.toString() }));
+  clients.push(c);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no message on ${topic} within ${DELIVERY_TIMEOUT_MS} ms`)),
-      DELIVERY_TIMEOUT_MS,
-    );
-    const onMessage = (t: string, p: Buffer) => {
-      if (t !== topic || (payload !== undefined && p.toString() !== payload)) return;
-      clearTimeout(timer);
-      c.off('message', onMessage);
-      resolve(p.toString());
-    };
-    c.on('message', onMessage);
+    c.once('connect', () => resolve(rec));
+    c.once('error', reject);
   });
+}
+
+/** The first message (already received or to come) on `topic` whose payload matches. */
+async function next(rec: Recorded, topic: string, payload?: string): Promise<string> {
+  const match = () =>
+    rec.log.find((m) => m.topic === topic && (payload === undefined || m.payload === payload))?.payload;
+  const start = Date.now();
+  for (let found = match(); ; found = match()) {
+    if (found !== undefined) return found;
+    if (Date.now() - start > DELIVERY_TIMEOUT_MS)
+      throw new Error(`no message on ${topic} within ${DELIVERY_TIMEOUT_MS} ms`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
 }
 
 async function startHub(): Promise<Broker> {
@@ -64,15 +68,15 @@ async function startHub(): Promise<Broker> {
 }
 
 /** The operator's persistent session on the hub (keeps QoS 1 messages for it across a hub restart). */
-async function operator(): Promise<MqttClient> {
-  const c = await client(hubPort, {
+async function operator(): Promise<Recorded> {
+  const op = await client(hubPort, {
     clientId: 'fleet-operator',
     clean: false,
     username: OPERATOR.user,
     password: OPERATOR.password,
   });
-  await c.subscribeAsync('smart-tank/#', { qos: 1 });
-  return c;
+  await op.c.subscribeAsync('smart-tank/#', { qos: 1 });
+  return op;
 }
 
 beforeAll(async () => {
@@ -85,6 +89,8 @@ beforeAll(async () => {
   bundleA = await readBundle(join(site.dir, `out/devices/${A}/smart-tank`));
   bundleB = await readBundle(join(site.dir, `out/devices/${B}/smart-tank`));
   work = mkdtempSync(join(tmpdir(), 'st-prov-bridge-'));
+  mkdirSync(join(work, 'hub-data'));
+  mkdirSync(join(work, 'gw-data'));
   hubPort = await freePort();
   gwPort = await freePort();
 
@@ -103,7 +109,7 @@ beforeAll(async () => {
   writeFileSync(
     join(work, 'hub.conf'),
     `per_listener_settings false\nallow_anonymous false\nuser root\npassword_file ${work}/hub.passwd\n` +
-      `acl_file ${work}/hub.acl\nlistener ${hubPort} 127.0.0.1\npersistence true\npersistence_location ${work}/hub-\n`,
+      `acl_file ${work}/hub.acl\nlistener ${hubPort} 127.0.0.1\npersistence true\npersistence_location ${work}/hub-data/\n`,
   );
 
   // The gateway: os-image's Mosquitto config, the bundle's users and ACL, the bundle's bridge.
@@ -121,7 +127,7 @@ beforeAll(async () => {
     .replace(/^listener 1883 127\.0\.0\.1$/m, `listener ${gwPort} 127.0.0.1`);
   writeFileSync(
     join(work, 'gateway.conf'),
-    `${base}\nuser root\npersistence true\npersistence_location ${work}/gw-\n${bridge}`,
+    `${base}\nuser root\npersistence true\npersistence_location ${work}/gw-data/\n${bridge}`,
   );
   hub = await startHub();
   gateway = await startMosquitto(join(work, 'gateway.conf'), gwPort);
@@ -135,8 +141,8 @@ afterAll(async () => {
 });
 
 describe('the fleet hub bridge (generated stanza, real Mosquitto on both ends)', () => {
-  let op: MqttClient;
-  let daemon: MqttClient;
+  let op: Recorded;
+  let daemon: Recorded;
 
   it('connects with its own login and announces itself on the hub', async () => {
     op = await operator();
@@ -150,31 +156,21 @@ describe('the fleet hub bridge (generated stanza, real Mosquitto on both ends)',
       username: 'gateway',
       password: bundleA.files.get('/etc/smart-tank/mqtt-password')!.toString().trim(),
     });
-    await daemon.subscribeAsync(`smart-tank/${A}/command/#`, { qos: 1 });
-    const state = next(op, `smart-tank/${A}/tank/paddock/state`);
-    await daemon.publishAsync(`smart-tank/${A}/tank/paddock/state`, '{"levelPct":42}', {
+    await daemon.c.subscribeAsync(`smart-tank/${A}/command/#`, { qos: 1 });
+    await daemon.c.publishAsync(`smart-tank/${A}/tank/paddock/state`, '{"levelPct":42}', {
       qos: 1,
       retain: true,
     });
-    expect(await state).toBe('{"levelPct":42}');
-    const status = next(op, `smart-tank/${A}/status`, 'online');
-    await daemon.publishAsync(`smart-tank/${A}/status`, 'online', { qos: 1, retain: true });
-    await status;
+    expect(await next(op, `smart-tank/${A}/tank/paddock/state`)).toBe('{"levelPct":42}');
+    await daemon.c.publishAsync(`smart-tank/${A}/status`, 'online', { qos: 1, retain: true });
+    await next(op, `smart-tank/${A}/status`, 'online');
 
-    const command = next(daemon, `smart-tank/${A}/command/${OPERATOR.user}`);
-    await op.publishAsync(
-      `smart-tank/${A}/command/${OPERATOR.user}`,
-      '{"id":"cmd-000001","action":"valve"}',
-      { qos: 1 },
-    );
-    expect(await command).toBe('{"id":"cmd-000001","action":"valve"}');
-    const answer = next(op, `smart-tank/${A}/result/${OPERATOR.user}`);
-    await daemon.publishAsync(
-      `smart-tank/${A}/result/${OPERATOR.user}`,
-      '{"id":"cmd-000001","result":"accepted"}',
-      { qos: 1 },
-    );
-    expect(await answer).toContain('accepted');
+    const command = '{"id":"cmd-000001","action":"valve"}';
+    await op.c.publishAsync(`smart-tank/${A}/command/${OPERATOR.user}`, command, { qos: 1 });
+    expect(await next(daemon, `smart-tank/${A}/command/${OPERATOR.user}`)).toBe(command);
+    const answer = '{"id":"cmd-000001","result":"accepted"}';
+    await daemon.c.publishAsync(`smart-tank/${A}/result/${OPERATOR.user}`, answer, { qos: 1 });
+    expect(await next(op, `smart-tank/${A}/result/${OPERATOR.user}`)).toBe(answer);
   });
 
   it("a gateway's bridge login cannot write another gateway's topics on the hub", async () => {
@@ -182,42 +178,30 @@ describe('the fleet hub bridge (generated stanza, real Mosquitto on both ends)',
       bundleB.files.get('/etc/mosquitto/conf.d/smart-tank-bridge.conf')!.toString(),
     )![1]!;
     const impostor = await client(hubPort, { clientId: 'impostor', username: B, password });
-    const seen: string[] = [];
-    op.on('message', (t) => seen.push(t));
-    const own = next(op, `smart-tank/${B}/status`, 'online');
-    await impostor.publishAsync(`smart-tank/${A}/tank/paddock/state`, '{"levelPct":0}', { qos: 1 });
-    await impostor.publishAsync(`smart-tank/${B}/status`, 'online', { qos: 1 });
+    const mark = op.log.length;
+    await impostor.c.publishAsync(`smart-tank/${A}/tank/paddock/state`, '{"levelPct":0}', { qos: 1 });
+    await impostor.c.publishAsync(`smart-tank/${B}/status`, 'online', { qos: 1 });
     // The same connection's messages arrive in order: by the time its own arrives, a forged one would have.
-    await own;
-    expect(seen).not.toContain(`smart-tank/${A}/tank/paddock/state`);
+    await next(op, `smart-tank/${B}/status`, 'online');
+    expect(op.log.slice(mark).map((m) => m.payload)).not.toContain('{"levelPct":0}');
   });
 
   it('what the gateway publishes while the hub is down arrives, in order, once the hub is back', async () => {
-    await op.endAsync();
+    await op.c.endAsync();
     await hub.stop();
-    for (let i = 1; i <= 5; i++)
-      await daemon.publishAsync(`smart-tank/${A}/tank/paddock/event`, `{"seq":${i}}`, { qos: 1 });
+    const topic = `smart-tank/${A}/tank/paddock/event`;
+    for (let i = 1; i <= 5; i++) await daemon.c.publishAsync(topic, `{"seq":${i}}`, { qos: 1 });
     hub = await startHub();
-    const got: string[] = [];
-    const all = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`only ${got.join(' ')} within ${DELIVERY_TIMEOUT_MS} ms`)),
-        DELIVERY_TIMEOUT_MS,
-      );
-      op = undefined as unknown as MqttClient;
-      void operator().then((c) => {
-        op = c;
-        c.on('message', (t, p) => {
-          if (t !== `smart-tank/${A}/tank/paddock/event`) return;
-          got.push(p.toString());
-          if (got.length === 5) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      }, reject);
+    // The operator's persistent session: the hub queued what the bridge delivered while it was away.
+    op = await client(hubPort, {
+      clientId: 'fleet-operator',
+      clean: false,
+      username: OPERATOR.user,
+      password: OPERATOR.password,
     });
-    await all;
-    expect(got).toEqual([1, 2, 3, 4, 5].map((i) => `{"seq":${i}}`));
+    await next(op, topic, `{"seq":5}`);
+    expect(op.log.filter((m) => m.topic === topic).map((m) => m.payload)).toEqual(
+      [1, 2, 3, 4, 5].map((i) => `{"seq":${i}}`),
+    );
   });
 });

@@ -94,7 +94,10 @@ export interface Broker {
   stop(): Promise<void>;
 }
 
-/** Starts `mosquitto -c FILE -v` and waits until it listens on `port` (its own log line says so). */
+/**
+ * Starts `mosquitto -c FILE -v` and waits until it has opened `port` and says it is running (printed
+ * after the listeners and the persistence file are loaded: before it, a connection may be refused).
+ */
 export async function startMosquitto(confFile: string, port: number): Promise<Broker> {
   const child = spawn('mosquitto', ['-c', confFile, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -105,7 +108,7 @@ export async function startMosquitto(confFile: string, port: number): Promise<Br
     );
     const onData = (d: Buffer) => {
       output += d;
-      if (output.includes(`Opening ipv4 listen socket on port ${port}.`)) {
+      if (output.includes(`Opening ipv4 listen socket on port ${port}.`) && / running$/m.test(output)) {
         clearTimeout(timer);
         resolve();
       }

@@ -3,7 +3,6 @@
 // Node https server. A client that checks against the site CA connects; one trusting another site's CA,
 // or expecting another name, is refused; once the device is revoked, a client with the CRL refuses it.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, get, type Server } from 'node:https';
@@ -13,10 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBundle, type ReadBundle } from '../../provisioning/bundle.js';
 import { openssl } from '../../provisioning/pki.js';
 import { freePort } from '../helpers/mqtt-plane.js';
-import { makeSite, type TestSite } from './site-fixture.js';
+import { makeSite, startMosquitto, type Broker, type TestSite } from './site-fixture.js';
 
-/** Mosquitto opens its listeners in milliseconds; a slow CI machine, later. */
-const BROKER_START_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 const DNS_NAME = 'farm-gw-01.testfarm.internal';
 
@@ -26,7 +23,7 @@ let bundle: ReadBundle;
 let adminPassword: string;
 let dir: string;
 let tlsPort: number;
-let mosquitto: ChildProcess | undefined;
+let mosquitto: Broker | undefined;
 let https: Server | undefined;
 let httpsPort: number;
 
@@ -44,7 +41,7 @@ function mosquittoGid(): number {
 const file = (destination: string) => bundle.files.get(destination)!.toString();
 const siteCa = () => site.read('pki/ca.crt');
 
-async function startMosquitto(): Promise<void> {
+async function startTlsBroker(): Promise<void> {
   // As on the Pi: Mosquitto drops to user mosquitto and reads its files through group mosquitto, with
   // the owners and modes of the MANIFEST (root stands in for smart-tank, which this machine lacks).
   dir = mkdtempSync(join(tmpdir(), 'st-prov-mosquitto-'));
@@ -72,26 +69,7 @@ async function startMosquitto(): Promise<void> {
     `per_listener_settings false\nallow_anonymous false\npassword_file ${dir}/mqtt.passwd\nacl_file ${dir}/mqtt.acl\n` +
       listeners,
   );
-  const child = spawn('mosquitto', ['-c', conf, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  mosquitto = child;
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`mosquitto did not start: ${output}`)),
-      BROKER_START_TIMEOUT_MS,
-    );
-    const check = () => {
-      if (output.includes(`Opening ipv4 listen socket on port ${tlsPort}`)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', check);
-    child.stderr!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`mosquitto exited ${code}: ${output}`)));
-  });
+  mosquitto = await startMosquitto(conf, tlsPort);
 }
 
 async function mqttsConnect(options: IClientOptions): Promise<void> {
@@ -137,7 +115,7 @@ beforeAll(async () => {
   await site.ok('bundle', 'farm-gw-01');
   bundle = await readBundle(join(site.dir, 'out/devices/farm-gw-01/smart-tank'));
   adminPassword = /^Password:\s+(\S+)$/m.exec(site.read('out/devices/farm-gw-01/credentials.txt'))![1]!;
-  await startMosquitto();
+  await startTlsBroker();
   https = createServer(
     { key: file('/etc/smart-tank/tls/device.key'), cert: file('/etc/smart-tank/tls/device.crt') },
     (_req, res) => res.end('dashboard'),
@@ -147,10 +125,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (mosquitto && mosquitto.exitCode === null) {
-    mosquitto.kill('SIGTERM');
-    await new Promise((r) => mosquitto!.once('exit', r));
-  }
+  await mosquitto?.stop();
   await new Promise((r) => (https ? https.close(r) : r(undefined)));
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
