@@ -331,7 +331,7 @@ describe('smart-tank provision: a gateway bundle', () => {
     writeFileSync(file, JSON.stringify(doc));
     const invalid = await smartTank(['provision', 'bundle', 'farm-gw-03', '--dir', site.dir]);
     expect(invalid.code).toBe(1);
-    expect(invalid.err).toContain('tanks[0].control.lowPct: must be less than control.highPct (80)');
+    expect(invalid.err).toMatch(/^tanks\[0\]\.control\.lowPct: .*highPct/m);
     expect(existsSync(join(site.dir, 'out/devices/farm-gw-03/smart-tank'))).toBe(false);
     expect(site.read('pki/index.txt')).toBe(index);
     expect(inventory().find((r) => r.device === 'farm-gw-03')!.publicKey).toBe('');
