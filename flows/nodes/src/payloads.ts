@@ -55,10 +55,12 @@ const TANK_STATE_FIELDS: { [K in keyof Required<TankStatePayload>]: Field } = {
   status: str,
   faults: { check: isStringArray, want: 'a list of strings' },
   alarms: { check: isStringArray, want: 'a list of alarm kinds' },
+  // Older daemons did not send it: optional on the wire, typed all the same.
+  acknowledged: optional({ check: isStringArray, want: 'a list of alarm kinds' }),
   probes: { check: isObject, want: 'an object' },
   thresholds: {
     check: (v) => isObject(v) && isNumber((v as Record<string, unknown>).lowPct),
-    want: '{lowPct, highPct}',
+    want: '{lowPct, highPct, source}',
   },
   netFlowLitresPerMin: numOrNull,
   minutesToFull: numOrNull,
