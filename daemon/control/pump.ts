@@ -12,8 +12,13 @@ import type { Tick } from './tick.js';
 
 /** In the degraded mode (dry-run probe faulty) the pump stops this much higher than its configured level. */
 export const DEGRADED_STOP_MARGIN_PCT = 5;
-/** A level sensor that rose this much during a fill is seeing the water. */
-export const FILL_PROOF_RISE_PCT = 2;
+/**
+ * A level sensor that rose this much during a fill is seeing the water (a stuck one does not move at all;
+ * the filtered noise of a real one is a few millimetres).
+ */
+export const FILL_PROOF_RISE_PCT = 1;
+/** A check fill starts only with twice the proof's room below the high threshold (no chatter at it). */
+export const CHECK_FILL_ROOM_PCT = 2 * FILL_PROOF_RISE_PCT;
 
 export interface PumpLevels {
   stopBelowPct: number;
@@ -67,7 +72,7 @@ export function probeCheckFillWanted(
     !s.probeFault &&
     (witness === undefined || input.level.probes[witness.id] === false) &&
     pct >= probe.pct + t.c.disagreeTolerancePct &&
-    pct < highPct
+    pct < highPct - CHECK_FILL_ROOM_PCT
   );
 }
 

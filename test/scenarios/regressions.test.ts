@@ -62,6 +62,20 @@ describe('regressions found by the fault campaign', { timeout: SCENARIO_TIMEOUT_
     expect(farm.dryRuns).toBe(0);
   });
 
+  it('chatter at the high threshold: a check fill for a dry bottom probe must not re-arm right below it', () => {
+    // Found by the campaign (seed 778, run 8): 1,175 valve openings in 60 days, the farm's pump off for 48 days.
+    const result = runSimulation({
+      config: exampleConfig(),
+      days: 14,
+      seed: 106394925,
+      faults: ['leak@3.46:farm', 'probe-open@11.75'].map(parseFault),
+    });
+    const farm = result.tanks.find((t) => t.id === 'farm')!;
+    expect(farm.maxValveOpeningsPerDay).toBeLessThanOrEqual(3);
+    expect(farm.alarms['probe-fault']).toBe(1);
+    expect(farm.waterDeniedHours).toBeLessThan(2);
+  });
+
   it('a fill guard blind to short openings: a level stuck below the fill is caught by no-rise across openings', () => {
     const t = house(4, ['stuck-ultrasonic@1.14:house']);
     expect(t.alarms['no-rise']).toBeGreaterThanOrEqual(1);
