@@ -95,6 +95,12 @@ function crossChecks(config: Config, input: unknown): ConfigProblem[] {
   if (config.mqtt.broker === 'external' && !config.mqtt.url) {
     add(['mqtt', 'url'], 'is required when mqtt.broker is external');
   }
+  const limits = config.mqtt.limits;
+  if (limits.reservedForAdmins >= limits.maxConnections)
+    add(
+      ['mqtt', 'limits', 'reservedForAdmins'],
+      `must be less than mqtt.limits.maxConnections (${limits.maxConnections})`,
+    );
 
   const pinOwners = new Map<number, string>();
   // The Pi's buses and the relay board come first, so a clash names them (hardware-checks.ts).
