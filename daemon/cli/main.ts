@@ -16,7 +16,9 @@ commands:
   user add|passwd|del|list manage the MQTT users and roles (smart-tank user --help)
   audit verify [FILE]      check the audit log's hash chain
   vpn status [--json]      the VPN tunnel: state, address, handshake, traffic, reconnects
-  vpn run --config FILE    only the VPN supervisor (smart-tank-vpn.service, vpn.runBy: service)`;
+  vpn run --config FILE    only the VPN supervisor (smart-tank-vpn.service, vpn.runBy: service)
+  bundle check|apply DIR   verify or install a device bundle (smart-tank bundle --help)
+  first-boot               install the bundle from the boot partition, once (smart-tank-firstboot.service)`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -48,6 +50,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'vpn':
         if (rest[0] === 'run') return await (await import('./run.js')).vpnRunCommand(rest.slice(1), io);
         return await (await import('./vpn-status.js')).vpnCommand(rest, io);
+      case 'bundle':
+        return await (await import('./bundle.js')).bundleCommand(rest, io);
+      case 'first-boot':
+        return await (await import('./bundle.js')).firstBootCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
