@@ -487,4 +487,87 @@ describe('the Debian package', () => {
       expect(existsSync(root.path('/etc/mosquitto/mosquitto.conf'))).toBe(true);
     });
   });
+
+  describe('os-image/install.sh on a stock system (a throwaway root), with first boot', () => {
+    let root: ThrowawayRoot;
+    const INSTALL = join(ROOT, 'os-image/install.sh');
+    // The throwaway root has the dependencies already (this machine's packages): no network needed.
+    const install = (...extra: string[]) =>
+      root.ok(['sh', INSTALL, '--deb', v1.deb, '--no-recommends', '--no-apt-update', ...extra]);
+
+    beforeAll(async () => {
+      root = await ThrowawayRoot.create(tempDir('install-root-'));
+    });
+    afterAll(async () => {
+      await root?.destroy();
+    });
+
+    function condition(unitName: string): number | null {
+      const unit = readFileSync(root.path(`/usr/lib/systemd/system/${unitName}`), 'utf8');
+      const conditions = unit.split('\n').filter((l) => l.startsWith('ConditionPathExists='));
+      return root.run(['systemd-analyze', 'condition', ...conditions]).status;
+    }
+
+    it(
+      'installs, applies the bundle from the boot partition (then shredded), and a second run changes nothing',
+      async () => {
+        root.ok(['mkdir', '-p', '/boot/firmware']);
+        const bundle = await writeDeviceBundle(root.path('/boot/firmware'));
+        const onCard = readdirSync(bundle.dir, { recursive: true }).length;
+        expect(onCard).toBeGreaterThan(10);
+
+        const first = install();
+        expect(first).toContain(`installed smart-tank ${pkg.version}`);
+        expect(first).toContain(`provisioned: `);
+        // First boot's work: every file in place with the manifest's owner, group and mode; the card clean.
+        const uid = (name: string) => Number(root.ok(['id', '-u', name]));
+        const gid = (name: string) => Number(root.ok(['getent', 'group', name]).split(':')[2]);
+        for (const f of bundle.files) {
+          const st = statSync(root.path(f.destination));
+          expect([f.destination, st.uid, st.gid, st.mode & 0o7777]).toEqual([
+            f.destination,
+            uid(f.owner),
+            gid(f.group),
+            f.mode,
+          ]);
+          expect(sha256(root.path(f.destination))).toBe(createHash('sha256').update(f.content).digest('hex'));
+        }
+        expect(existsSync(root.path('/boot/firmware/smart-tank'))).toBe(false);
+        // The units agree: first boot has nothing left to do, the daemon and the tunnel have their files.
+        expect(condition('smart-tank-firstboot.service')).toBe(1);
+        expect(condition('smart-tank.service')).toBe(0);
+        expect(condition('smart-tank-vpn.service')).toBe(0);
+        const listing = root.changes();
+        expect(listing.some((e) => e.path === 'opt/smart-tank/node/bin/node' && e.mode === 0o755)).toBe(true);
+
+        const second = install();
+        expect(second).toContain(`smart-tank ${pkg.version} is installed already`);
+        expect(root.changes()).toEqual(listing);
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
+      'first boot never applies a second bundle; install.sh --bundle re-provisions on purpose, once',
+      async () => {
+        const installed = snapshot(root.path('/etc/smart-tank'));
+        // A bundle left on the card of a provisioned Pi: the first-boot unit's own command removes it unapplied.
+        const stray = await writeDeviceBundle(root.path('/boot/firmware'), { device: 'farm-gw-66' });
+        const unit = readFileSync(root.path('/usr/lib/systemd/system/smart-tank-firstboot.service'), 'utf8');
+        const r = root.run(unitSetting(unit, 'ExecStart')!.split(/\s+/));
+        expect(r.status).toBe(0);
+        expect(r.stderr).toContain('device bundle not applied: this Pi is provisioned already');
+        expect(existsSync(stray.dir)).toBe(false);
+        expect(snapshot(root.path('/etc/smart-tank'))).toEqual(installed);
+
+        const replacement = await writeDeviceBundle(tempDir('install-bundle-'), { device: 'farm-gw-08' });
+        expect(install('--bundle', replacement.dir)).toContain(`installed bundle ${replacement.bundleId}`);
+        expect(readFileSync(root.path('/etc/smart-tank/config.yaml'), 'utf8')).toContain('id: farm-gw-08');
+        const listing = root.changes();
+        expect(install('--bundle', replacement.dir)).toContain('is installed already: nothing to do');
+        expect(root.changes()).toEqual(listing);
+      },
+      TEST_TIMEOUT_MS,
+    );
+  });
 });
