@@ -78,7 +78,7 @@ fi
 
 # 3. The services, enabled (they start once the device is provisioned: each waits for its files).
 systemctl enable --quiet smart-tank.service smart-tank-vpn.service smart-tank-firstboot.service \
-    smart-tank-firewall.service smart-tank-mqtt-reload.path mosquitto.service
+    smart-tank-firewall.service smart-tank-led.service smart-tank-mqtt-reload.path mosquitto.service
 if [ -d /run/systemd/system ]; then
     systemctl start smart-tank-firewall.service smart-tank-mqtt-reload.path mosquitto.service
     systemctl start smart-tank-vpn.service smart-tank.service

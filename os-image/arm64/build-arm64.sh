@@ -44,14 +44,20 @@ rm -rf "$ROOT/build/app"
 mkdir -p "$ROOT/build/app" "$ROOT/opt/npm" "$ROOT/root/.npm"
 cp "$REPO/package.json" "$REPO/package-lock.json" "$ROOT/build/app/"
 NPM_DIR=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
-mount --bind "$NPM_DIR" "$ROOT/opt/npm"
-mount --bind "$HOME/.npm" "$ROOT/root/.npm"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
-trap 'umount "$ROOT/opt/npm" "$ROOT/root/.npm" 2>/dev/null || true' EXIT
+# This machine's CA bundle (it may hold a site's TLS-inspecting proxy CA the root's bundle lacks).
+cp /etc/ssl/certs/ca-certificates.crt "$ROOT/etc/ssl/certs/ca-certificates.crt"
 say "npm ci --omit=dev inside the arm64 root (emulated compilers)"
 START=$(date +%s)
-chroot "$ROOT" env HOME=/root PATH=/opt/node/bin:/usr/bin:/bin npm_config_nodedir=/opt/node \
-    sh -c 'cd /build/app && /opt/node/bin/node /opt/npm/bin/npm-cli.js ci --omit=dev --no-audit --no-fund --foreground-scripts'
+# npm and its cache bound into the root inside a private mount namespace: the binds vanish with it,
+# whatever stops this script (a leftover bind of the cache under build/ would be deleted with it).
+unshare --mount --propagation private sh -ec '
+    mount --bind "$1" "$2/opt/npm"
+    mount --bind "$HOME/.npm" "$2/root/.npm"
+    exec chroot "$2" env HOME=/root PATH=/opt/node/bin:/usr/bin:/bin npm_config_nodedir=/opt/node \
+        npm_config_cafile=/etc/ssl/certs/ca-certificates.crt NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
+        sh -c "cd /build/app && /opt/node/bin/node /opt/npm/bin/npm-cli.js ci --omit=dev --no-audit --no-fund --foreground-scripts"
+' build-arm64 "$NPM_DIR" "$ROOT"
 say "node_modules built in $(($(date +%s) - START)) s"
 
 # 4. Shared-library dependencies, as dpkg-shlibdeps computes them on arm64 Debian.

@@ -28,6 +28,7 @@ export const UNITS = [
   'smart-tank-vpn.service',
   'smart-tank-firstboot.service',
   'smart-tank-firewall.service',
+  'smart-tank-led.service',
   'smart-tank-mqtt-reload.path',
   'smart-tank-mqtt-reload.service',
 ].map((unit) => ({ from: `os-image/systemd/${unit}`, to: `usr/lib/systemd/system/${unit}` }));

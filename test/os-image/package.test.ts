@@ -453,6 +453,25 @@ describe('the Debian package', () => {
       TEST_TIMEOUT_MS,
     );
 
+    it(
+      'rolls back to the previous build (dpkg downgrade): the device keeps its files and runs',
+      async () => {
+        const etc = snapshot(root.path('/etc/smart-tank'));
+        root.ok(['dpkg', '-i', v1.deb]);
+        expect(root.ok(['dpkg-query', '-W', '-f', '${Version}', 'smart-tank'])).toBe(pkg.version);
+        expect(snapshot(root.path('/etc/smart-tank'))).toEqual(etc);
+        const broker = await startMosquitto();
+        try {
+          const daemon = await startDaemon();
+          expect(await stop(daemon)).toBe(0);
+        } finally {
+          await stop(broker);
+        }
+        expect(root.ok(['smart-tank', 'audit', 'verify', '/var/lib/smart-tank/audit.log'])).toMatch(/intact/);
+      },
+      TEST_TIMEOUT_MS,
+    );
+
     it('removes: the programs go, the configuration, state and credentials stay', () => {
       root.ok(['dpkg', '-r', 'smart-tank']);
       expect(root.ok(['dpkg-query', '-W', '-f', '${db:Status-Abbrev}', 'smart-tank'])).toBe('rc ');

@@ -38,7 +38,9 @@ describe('systemd units', () => {
       const unit = readFileSync(join(UNITS, f), 'utf8');
       for (const exec of unit.match(/^Exec\w+=\S+/gm) ?? []) {
         // The package's own Node.js (Bookworm's is 18), or a system tool by its absolute path.
-        expect(exec, f).toMatch(/=(\/opt\/smart-tank\/node\/bin\/node|\/usr\/sbin\/nft|\/bin\/systemctl)$/);
+        expect(exec, f).toMatch(
+          /=(\/opt\/smart-tank\/node\/bin\/node|\/usr\/sbin\/nft|\/bin\/systemctl|\/bin\/sh)$/,
+        );
       }
     }
     const daemon = readFileSync(join(UNITS, 'smart-tank.service'), 'utf8');
