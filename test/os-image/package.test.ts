@@ -357,6 +357,18 @@ describe('the Debian package', () => {
             f.mode,
           ]);
         }
+        // An admin adds a user on the Pi (as root): the files keep the owners the daemon and Mosquitto need.
+        const add = 'echo viewer-password-1 | smart-tank user add vic --role viewer --password-stdin';
+        expect(root.run(['sh', '-c', add]).status).toBe(0);
+        for (const file of ['/etc/smart-tank/mqtt.passwd', '/etc/smart-tank/mqtt.acl']) {
+          const st = statSync(root.path(file));
+          expect([file, st.uid, st.gid, st.mode & 0o7777]).toEqual([
+            file,
+            uid('smart-tank'),
+            gid('mosquitto'),
+            0o640,
+          ]);
+        }
         // The listener on the tunnel address binds before the tunnel exists: the package's sysctl.
         root.ok(['sysctl', '--quiet', '--load=/etc/sysctl.d/90-smart-tank.conf']);
         const broker = await startMosquitto();
@@ -401,6 +413,10 @@ describe('the Debian package', () => {
           expect(admin.login).toBe('ok');
           expect(admin.received[0]).toMatch(new RegExp(`^${prefix}/tank/(house|farm)/state$`));
           expect(admin.publish).toBe('refused 135');
+          // The viewer added on the Pi reads the tanks and may not command anybody's way.
+          const vic = probe('vic', 'viewer-password-1', `${prefix}/tank/+/state`, `${prefix}/command/admin`);
+          expect(vic).toMatchObject({ login: 'ok', publish: 'refused 135' });
+          expect(vic.received.length).toBeGreaterThan(0);
           expect(await stop(daemon)).toBe(0);
         } finally {
           await stop(broker);
