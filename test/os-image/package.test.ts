@@ -14,6 +14,7 @@ import {
   readFileSync,
   readdirSync,
   readlinkSync,
+  rmSync,
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -101,6 +102,8 @@ describe('the Debian package', () => {
     v1 = buildDeb(join(out, 'v1'));
     v2 = buildDeb(join(out, 'v2'), newer);
   }, 2 * TEST_TIMEOUT_MS);
+  // Two packages and an extracted one are ~200 MB: not left behind in /tmp run after run.
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('says what it is and what it needs (dpkg-deb --info)', () => {
     expect(field(v1.deb, 'Package')).toBe('smart-tank');
@@ -195,7 +198,7 @@ describe('the Debian package', () => {
       ),
     ).toEqual([]);
     // Every ELF file is x86-64 (e_machine 62).
-    const x = tempDir('deb-x-');
+    const x = join(out, 'extracted');
     expect(spawnSync('dpkg-deb', ['-x', v1.deb, x]).status).toBe(0);
     const foreign: string[] = [];
     const walk = (d: string) => {
@@ -357,6 +360,21 @@ describe('the Debian package', () => {
             f.mode,
           ]);
         }
+        // The installed firewall with the bundle's interface names: loaded as smart-tank-firewall.service
+        // does it, at boot and on every reload (loading it twice leaves one table, not two).
+        const firewall = readFileSync(
+          root.path('/usr/lib/systemd/system/smart-tank-firewall.service'),
+          'utf8',
+        );
+        for (const key of ['ExecStart', 'ExecReload']) root.ok(unitSetting(firewall, key)!.split(/\s+/));
+        const tables = root.ok(['nft', 'list', 'tables']);
+        expect(
+          tables
+            .trim()
+            .split('\n')
+            .filter((t) => t === 'table inet smart_tank'),
+        ).toHaveLength(1);
+        expect(root.ok(['nft', 'list', 'chain', 'inet', 'smart_tank', 'input'])).toContain('iifname "wg0"');
         // An admin adds a user on the Pi (as root): the files keep the owners the daemon and Mosquitto need.
         const add = 'echo viewer-password-1 | smart-tank user add vic --role viewer --password-stdin';
         expect(root.run(['sh', '-c', add]).status).toBe(0);
