@@ -39,7 +39,12 @@ if [ ! -x "$ROOT/opt/node/bin/node" ]; then
 fi
 say "arm64 node under emulation: $(chroot "$ROOT" /opt/node/bin/node -p 'process.arch + " " + process.version')"
 
-# 3. The production node_modules, installed and compiled inside the root (npm's cache shared).
+# 3. The production node_modules, installed and compiled inside the root (npm's cache shared). Kept
+#    for the next run while package-lock.json is the same (the emulated compile takes ~40 min).
+if cmp -s "$REPO/package-lock.json" "$ROOT/build/app/package-lock.json" &&
+    [ -f "$ROOT/build/app/node_modules/.package-lock.json" ]; then
+    say "node_modules of this package-lock.json built already"
+else
 rm -rf "$ROOT/build/app"
 mkdir -p "$ROOT/build/app" "$ROOT/opt/npm" "$ROOT/root/.npm"
 cp "$REPO/package.json" "$REPO/package-lock.json" "$ROOT/build/app/"
@@ -59,11 +64,13 @@ unshare --mount --propagation private sh -ec '
         sh -c "cd /build/app && /opt/node/bin/node /opt/npm/bin/npm-cli.js ci --omit=dev --no-audit --no-fund --foreground-scripts"
 ' build-arm64 "$NPM_DIR" "$ROOT"
 say "node_modules built in $(($(date +%s) - START)) s"
+fi
 
 # 4. Shared-library dependencies, as dpkg-shlibdeps computes them on arm64 Debian.
 mkdir -p "$ROOT/build/shlibs/debian"
 printf 'Source: smart-tank\n\nPackage: smart-tank\nArchitecture: any\n' >"$ROOT/build/shlibs/debian/control"
-ELVES=$(cd "$ROOT" && find build/app/node_modules -name '*.node' -path '*Release*' | sed 's|^|-e/|')
+ELVES=$(cd "$ROOT" && find build/app/node_modules -name '*.node' \( -path '*/build/Release/*' -o -path '*/prebuilds/linux-arm64/*' \) \
+    ! -path '*/obj.target/*' ! -name test_extension.node ! -name '*musl*' | sed 's|^|-e/|' | tr '\n' ' ')
 SHLIBS=$(chroot "$ROOT" sh -c "cd /build/shlibs && dpkg-shlibdeps -O -e/opt/node/bin/node $ELVES 2>/dev/null" |
     sed -n 's/^shlibs:Depends=//p')
 say "shlibs: $SHLIBS"

@@ -312,7 +312,8 @@ function main() {
   const foreign = foreignBinaries(staging, o.arch);
   if (foreign.length > 0) fail(`binaries of another architecture than ${o.arch}:\n  ${foreign.join('\n  ')}`);
   const smoke = o.arch === o.host ? smokeTest(staging) : undefined;
-  const shlibs = o.shlibsDepends ?? (o.arch === o.host ? shlibsDepends(staging) : SHLIBS_DEPENDS_BOOKWORM);
+  const shlibs =
+    o.shlibsDepends ?? (o.arch === o.host ? shlibsDepends(staging) : SHLIBS_DEPENDS_BOOKWORM[o.arch]);
   const size = writeControl(o, staging, shlibs);
 
   const deb = join(o.out, `smart-tank_${o.version}_${o.arch}.deb`);

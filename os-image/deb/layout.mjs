@@ -64,10 +64,14 @@ export const DEPENDS = [
  */
 export const RECOMMENDS = ['openvpn', 'gpiod', 'fail2ban'];
 /**
- * What dpkg-shlibdeps computes for this package's binaries built on Debian 12 (node, the addons):
- * used as is when building for another architecture than the build machine's.
+ * What dpkg-shlibdeps computed for this package's binaries (node, the addons) built on Debian 12, per
+ * architecture: used when the build cannot run dpkg-shlibdeps itself (another architecture than the
+ * build machine's, without --shlibs-depends). build-arm64.sh computes it in the arm64 root.
  */
-export const SHLIBS_DEPENDS_BOOKWORM = 'libc6 (>= 2.34), libgcc-s1 (>= 3.4), libstdc++6 (>= 11)';
+export const SHLIBS_DEPENDS_BOOKWORM = {
+  amd64: 'libc6 (>= 2.34), libgcc-s1 (>= 3.4), libstdc++6 (>= 11)',
+  arm64: 'libc6 (>= 2.34), libgcc-s1 (>= 4.2), libstdc++6 (>= 11)',
+};
 
 export const DESCRIPTION = `Raspberry Pi gateway for a farm water tank
  The smart-tank daemon: level sensing (ultrasonic, pressure, conduction probes), refill valve and pump

@@ -53,7 +53,7 @@ function unknownPackages(names: string[]): string[] {
 
 function debFields(): { depends: string[]; recommends: string[] } {
   const script = `import(${JSON.stringify(join(ROOT, 'os-image/deb/layout.mjs'))}).then((m) => console.log(JSON.stringify({
-    depends: [...m.DEPENDS, ...m.SHLIBS_DEPENDS_BOOKWORM.split(',')], recommends: m.RECOMMENDS })))`;
+    depends: [...m.DEPENDS, ...m.SHLIBS_DEPENDS_BOOKWORM.arm64.split(',')], recommends: m.RECOMMENDS })))`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   expect(r.stderr).toBe('');
   const names = (list: string[]) => list.map((d) => d.trim().split(/[\s(]/)[0]!);
