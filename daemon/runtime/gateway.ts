@@ -104,6 +104,10 @@ export class Gateway {
       tanks: this.tanks.map((t) => ({ tank: t.tank, capacityLitres: t.capacityLitres })),
       apply: (tank, command, by) => this.command(tank, command, by),
       version: deps.version ?? 'dev',
+      // The health telemetry is not queued while the broker is away: send it as soon as it is back.
+      onConnected: () => {
+        if (this.ready) void this.publishHealth();
+      },
       onRetainedSystem: (health) => {
         const head = health.audit;
         if (head && typeof head.seq === 'number' && typeof head.hash === 'string')

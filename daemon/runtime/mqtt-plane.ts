@@ -36,6 +36,8 @@ export interface MqttPlaneDeps {
   version: string;
   /** The `system` telemetry the broker held from before this start (its audit head is checked). */
   onRetainedSystem?: (health: Partial<SystemHealth>) => void;
+  /** After every (re)connect: the gateway re-sends what is not kept in the outbox (its health). */
+  onConnected?: () => void;
 }
 
 /** Ids of commands already taken (replays across restarts), in the state directory. */
@@ -148,6 +150,7 @@ export class MqttPlane {
       });
     }
     this.watchRetainedSystem();
+    if (this.deps.onConnected) this.link.onConnect(this.deps.onConnected);
     if (mq.homeAssistant.enabled) {
       this.link.onConnect(() => this.publishDiscovery());
       this.link.subscribe(`${mq.homeAssistant.discoveryPrefix}/status`, (m) => {

@@ -154,7 +154,9 @@ function addNodeRuntime(arch, work, dest) {
 }
 
 /**
- * Every directory 0755; every file 0644, or 0755 where it was executable.
+ * Every directory 0755; every file 0644, or 0755 where it was executable, except the compiled daemon
+ * (`dist/`, run by the bundled node, never directly: `npx smart-tank` in a checkout marks its entry
+ * executable, which must not leak into the package).
  * @param {string} dir
  */
 function normalizeModes(dir) {
@@ -162,7 +164,7 @@ function normalizeModes(dir) {
     const st = lstatSync(path);
     if (st.isSymbolicLink()) continue;
     if (st.isDirectory()) chmodSync(path, 0o755);
-    else chmodSync(path, st.mode & 0o111 ? 0o755 : 0o644);
+    else chmodSync(path, st.mode & 0o111 && !path.includes(`${PREFIX}/dist/`) ? 0o755 : 0o644);
   }
 }
 

@@ -16,6 +16,8 @@ import { EXAMPLE_CONFIG_FILE } from './config.js';
 import { startDaemon, tempDir, waitFor, writeConfig, type DaemonProcess } from './daemon.js';
 
 export type BrokerKind = 'embedded' | 'mosquitto';
+/** Start-up to READY and to the daemon's MQTT session: well under a second here, generous for shared CI. */
+const DAEMON_READY_TIMEOUT_MS = 30_000;
 export const PASSWORDS: Record<string, string> = {
   alice: 'alice-password-1',
   vic: 'viewer-password-1',
@@ -172,7 +174,10 @@ export class PlaneUnderTest {
 
   async startDaemon(): Promise<void> {
     this.daemon = startDaemon(this.configFile, this.dir);
-    const ready = await this.daemon.waitForLog((l) => l.msg === 'gateway ready', 15_000);
+    const ready = await this.daemon.waitForLog((l) => l.msg === 'gateway ready', DAEMON_READY_TIMEOUT_MS);
+    // READY does not wait for the broker (the tank runs without it): a test that sends a command right
+    // away must wait for the daemon's session, or its command finds no subscriber.
+    await this.daemon.waitForLog((l) => l.msg === 'MQTT connected', DAEMON_READY_TIMEOUT_MS);
     if (this.kind === 'embedded') this.port = Number(String(ready.mqtt).split(':').pop());
   }
 
