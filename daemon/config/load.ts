@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { tankShape } from '../level/geometry.js';
 import { configSchema, levelSampleIntervalMs, type Config, type TankConfig } from './schema.js';
 import { checkHardware, reservedPins } from './hardware-checks.js';
+import { unknownNotifyTanks } from './notify-schema.js';
 
 export interface ConfigProblem {
   path: string;
@@ -94,6 +95,11 @@ function crossChecks(config: Config): ConfigProblem[] {
   if (config.mqtt.broker === 'external' && !config.mqtt.url) {
     add(['mqtt', 'url'], 'is required when mqtt.broker is external');
   }
+  for (const p of unknownNotifyTanks(
+    config.notify,
+    config.tanks.map((t) => t.id),
+  ))
+    add(p.path, p.message);
 
   const pinOwners = new Map<number, string>();
   // The Pi's buses and the relay board come first, so a clash names them (hardware-checks.ts).

@@ -13,7 +13,8 @@ import { levelSampleIntervalMs, type Config } from '../config/schema.js';
 import { LocalTime, type Clock } from '../clock.js';
 import { raiseTimedAlarm } from '../control/controller.js';
 import type { TankCommand } from '../control/commands.js';
-import type { ControlEvent } from '../control/types.js';
+import type { ControlEvent, Decision } from '../control/types.js';
+import type { LevelReading } from '../level/estimator.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from '../systemd/notify.js';
 import { AuditLog, type AuditEntry } from '../security/audit-log.js';
@@ -25,6 +26,7 @@ import type { HostHealth } from '../../drivers/system/health.js';
 import type { TankHardware } from '../../drivers/types.js';
 import { readFileIfExists, writeFileAtomic } from './atomic-file.js';
 import { MqttPlane } from './mqtt-plane.js';
+import { Dashboard } from '../web/dashboard.js';
 import { StateStore } from './state-store.js';
 import { TankRuntime } from './tank-runtime.js';
 
@@ -54,6 +56,8 @@ export class Gateway {
   /** Users, roles and the login check of every door (MQTT, dashboard). */
   readonly credentials: Credentials;
   readonly login: LoginGuard;
+  /** The farmer's dashboard and notifications, fed at the same points as MQTT. */
+  readonly dashboard: Dashboard;
   private readonly tanks: TankRuntime[];
   private readonly store: StateStore;
   private readonly vpn: VpnSupervisor | undefined;
@@ -100,6 +104,19 @@ export class Gateway {
       version: deps.version ?? 'dev',
     });
     this.topics = this.plane.topics;
+    this.dashboard = new Dashboard({
+      config,
+      clock,
+      log: log.child('web'),
+      credentials: this.credentials,
+      login: this.login,
+      audit,
+      auditFile: this.audit.file,
+      plane: this.plane,
+      topics: this.topics,
+      tanks: this.tanks.map((t) => ({ tank: t.tank, capacityLitres: t.capacityLitres })),
+      version: deps.version ?? 'dev',
+    });
     this.vpn =
       deps.vpn ?? (config.vpn ? gatewayVpn(config.vpn, { clock, log: log.child('vpn') }) : undefined);
     // A change of tunnel state is news for the farmer now, not at the next health interval.
@@ -166,6 +183,8 @@ export class Gateway {
     // 3. Telemetry and commands: the tanks never wait for them.
     await this.plane.start();
     if (this.stopRequested) return;
+    await this.dashboard.start();
+    if (this.stopRequested) return;
 
     // 4. A first completed control tick on a primed level reading, then READY.
     await this.tickAll(true);
@@ -216,6 +235,7 @@ export class Gateway {
     }
     await step('saving state', () => this.store.maybeSave(this.states(), { force: true, clean: true }));
     await step('VPN', async () => this.vpn?.stop());
+    await step('dashboard', () => this.dashboard.stop());
     await step('MQTT', () => this.plane.stop());
     for (const t of this.tanks) {
       await step(`closing devices of tank ${t.id}`, async () => {
@@ -237,12 +257,18 @@ export class Gateway {
     const t = this.tanks.find((x) => x.id === tankId);
     if (!t) return { outcome: { accepted: false as const, reason: `unknown tank "${tankId}"` } };
     const result = await t.command(command, by);
-    if (result.decision) this.plane.publishDecision(tankId, result.decision, t.started.lastReading, true);
+    if (result.decision) this.publishDecision(tankId, result.decision, t.started.lastReading, true);
     return result;
   }
 
   tank(tankId: string): TankRuntime | undefined {
     return this.tanks.find((t) => t.id === tankId);
+  }
+
+  /** Telemetry and the dashboard's live feed get every decision at the same point. */
+  private publishDecision(tankId: string, decision: Decision, reading: LevelReading, force = false): void {
+    this.plane.publishDecision(tankId, decision, reading, force);
+    this.dashboard.publishDecision(tankId, decision, reading, force);
   }
 
   private scheduleLoop(): void {
@@ -266,8 +292,10 @@ export class Gateway {
     const now = clock.monotonicMs();
     for (const t of this.tanks) {
       if (!first && !t.due(now)) continue;
+      const tickStartMs = performance.now();
       const decision = first ? await t.firstTick() : await t.tick();
-      this.plane.publishDecision(t.id, decision, t.started.lastReading);
+      this.dashboard.recordTick(performance.now() - tickStartMs);
+      this.publishDecision(t.id, decision, t.started.lastReading);
       for (const e of decision.events) {
         logEvent(log, t.id, e);
         // Safety trips belong in the record of what happened to the tank.
@@ -303,7 +331,7 @@ export class Gateway {
     const { clock, config, log } = this.deps;
     try {
       const host = await this.deps.hostHealth.read();
-      this.plane.publishSystem({
+      const health = {
         gateway: config.gateway.id,
         ...host,
         daemonUptimeS: Math.round((clock.monotonicMs() - this.startedAtMs) / 1000),
@@ -312,7 +340,9 @@ export class Gateway {
         outboxMessages: this.plane.outboxMessages,
         audit: { seq: this.audit.headSeq, hash: this.audit.headHash },
         ...(this.vpn ? { vpn: this.vpn.status() } : {}),
-      });
+      };
+      this.plane.publishSystem(health);
+      this.dashboard.publishSystem(health);
     } catch (err) {
       log.warn('cannot read system health', { error: err as Error });
     }
