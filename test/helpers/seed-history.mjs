@@ -51,6 +51,8 @@ export async function seedHistory(config, options) {
     })),
   };
   let points = 0;
+  /** @type {Record<string, number>} */
+  const finalLevelPct = {};
   runSimulation({
     config: coarse,
     days: options.days,
@@ -68,9 +70,10 @@ export async function seedHistory(config, options) {
         valveOpen: step.decision.outputs.valveOpen,
         pumpOn: step.decision.outputs.pumpOn,
       });
+      finalLevelPct[step.tankId] = step.model.levelPct;
       points++;
     },
   });
   store.close();
-  return { points, startWallMs, endWallMs };
+  return { points, startWallMs, endWallMs, finalLevelPct };
 }

@@ -101,7 +101,13 @@ export function timeAgo(when, nowMs) {
   if (!when) return t.unknown;
   const ms = Date.parse(when);
   if (Number.isNaN(ms)) return t.unknown;
-  return t.relative(time(when), t.ago(Math.max(0, (nowMs - ms) / 1000)));
+  const ageS = Math.max(0, (nowMs - ms) / 1000);
+  return ageS < 5 ? t.justNow(time(when)) : t.relative(time(when), t.ago(ageS));
+}
+
+/** Megabytes, or gigabytes from 1 GB on. @param {number} mb */
+export function size(mb) {
+  return mb >= 1024 ? t.gigabytes(number1.format(mb / 1024)) : t.megabytes(number0.format(mb));
 }
 
 /** @param {number} s */

@@ -56,7 +56,7 @@ export const t = {
   staleExplain: (/** @type {string|null} */ when) =>
     when ? `Not current: last good reading ${when}` : 'Not current: no good reading yet',
   notLiveExplain: 'Not live: waiting for the gateway',
-  lastReading: 'Last good reading',
+  lastReading: 'Last reading',
   updated: 'Updated',
   valve: 'Fill valve',
   pump: 'Pump',
@@ -71,9 +71,9 @@ export const t = {
   modeManual: 'Manual',
   manualUntil: (/** @type {string} */ when) => `by hand until ${when}, then automatic`,
   holding: (/** @type {string} */ why) => `Held: ${why}`,
-  flowRising: (/** @type {string} */ lpm) => `rising ${lpm} L/min`,
-  flowFalling: (/** @type {string} */ lpm) => `falling ${lpm} L/min`,
-  flowSteady: 'steady',
+  flowRising: (/** @type {string} */ lpm) => `Level rising ${lpm} L/min`,
+  flowFalling: (/** @type {string} */ lpm) => `Level falling ${lpm} L/min`,
+  flowSteady: 'Level steady',
   fullIn: (/** @type {string} */ d) => `full in ${d}`,
   emptyIn: (/** @type {string} */ d) => `empty in about ${d} at this rate`,
   thresholdsLine: (/** @type {number} */ low, /** @type {number} */ high) =>
@@ -95,7 +95,7 @@ export const t = {
   cancel: 'Cancel',
   confirm: 'Yes, do it',
   sending: 'Sending…',
-  forMinutes: 'For',
+  forMinutes: 'How long, by hand',
   minutes: (/** @type {number} */ m) => (m < 60 ? `${m} min` : m % 60 === 0 ? `${m / 60} h` : `${m} min`),
   openValve: 'Open valve',
   closeValve: 'Close valve',
@@ -162,11 +162,15 @@ export const t = {
   usedLitres: (/** @type {string} */ l) => `${l} L`,
   partialDay: 'part of day',
   daysLeft: (/** @type {string} */ days, /** @type {string} */ perDay) =>
-    `About ${days} of water left at the recent use (${perDay} L a day).`,
+    `Without refilling: about ${days} of water left at the recent use (${perDay} L a day).`,
   daysLeftNone: 'Not enough use recently to estimate when the tank would run dry.',
   daysLeftUnknown: 'Not enough history yet to estimate the days of water left.',
   days: (/** @type {number} */ d) =>
-    d < 1 ? 'less than a day' : d === 1 ? '1 day' : `${Math.round(d)} days`,
+    d < 1
+      ? `${Math.max(1, Math.round(d * 24))} hours`
+      : Math.round(d) === 1
+        ? '1 day'
+        : `${Math.round(d)} days`,
   trendFailed: 'The trend could not be loaded. Try again.',
   retry: 'Try again',
 
@@ -216,7 +220,7 @@ export const t = {
   cpuLoad: 'CPU load (1 min)',
   cpuBusy: 'CPU busy',
   memory: 'Memory used',
-  memoryAvailable: (/** @type {string} */ mb) => `${mb} MB free`,
+  memoryAvailable: (/** @type {string} */ size) => `${size} free`,
   temperature: 'CPU temperature',
   uptime: 'Running for',
   sdCard: 'SD card free',
@@ -261,6 +265,9 @@ export const t = {
   ago: (/** @type {number} */ s) =>
     s < 60 ? `${Math.round(s)} s` : s < 3600 ? `${Math.round(s / 60)} min` : `${Math.round(s / 360) / 10} h`,
   relative: (/** @type {string} */ time, /** @type {string} */ ago) => `${time} (${ago} ago)`,
+  justNow: (/** @type {string} */ time) => `${time} (just now)`,
+  megabytes: (/** @type {string} */ mb) => `${mb} MB`,
+  gigabytes: (/** @type {string} */ gb) => `${gb} GB`,
 };
 
 /** @param {string} role */

@@ -45,6 +45,9 @@ export async function drawChart(el, trend, o) {
         grid: { stroke: o.colors.grid },
         ticks: { stroke: o.colors.grid },
         font: '14px system-ui, sans-serif',
+        space: 70,
+        values: (/** @type {any} */ _u, /** @type {number[]} */ splits) =>
+          splits.map((s) => (trend.range === '24h' ? f.clockTime(s * 1000) : f.shortDay(s * 1000))),
       },
       {
         stroke: o.colors.text,
@@ -81,7 +84,12 @@ export async function drawChart(el, trend, o) {
           ctx.restore();
         },
       ],
-      setCursor: [(/** @type {any} */ u) => o.onCursor(u.cursor.idx ?? null)],
+      // The value read stays when the finger lifts or the pointer leaves (no flicker back to nothing).
+      setCursor: [
+        (/** @type {any} */ u) => {
+          if (u.cursor.idx !== null && u.cursor.idx !== undefined) o.onCursor(u.cursor.idx);
+        },
+      ],
     },
   };
   const chart = new uPlot(opts, [trend.t, trend.pct], el);

@@ -27,7 +27,8 @@ export async function ask(tank, command) {
     if (result.result === 'accepted') return { ok: true, text: t.accepted(result.message ?? '') };
     if (status === 403) return { ok: false, text: `${t.notAllowed} (${result.reason ?? ''})` };
     if (status === 429) return { ok: false, text: t.tooMany };
-    return { ok: false, text: t.refused(result.reason ?? `HTTP ${status}`) };
+    // The controller says "refused: ..." itself: the page says it once.
+    return { ok: false, text: t.refused((result.reason ?? `HTTP ${status}`).replace(/^refused:\s*/, '')) };
   } catch {
     return { ok: false, text: t.noAnswer };
   }

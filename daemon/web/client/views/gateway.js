@@ -60,7 +60,7 @@ export function GatewayView({ session, onLogout }) {
               <${Tile}
                 label=${t.memory}
                 value=${`${f.pct(s.memUsedPct)} %`}
-                note=${t.memoryAvailable(f.litres(s.memAvailableMb))}
+                note=${t.memoryAvailable(f.size(s.memAvailableMb))}
               />
               <${Tile}
                 label=${t.temperature}
@@ -70,7 +70,7 @@ export function GatewayView({ session, onLogout }) {
               <${Tile} label=${t.uptime} value=${f.duration(s.uptimeS)} />
               <${Tile}
                 label=${t.sdCard}
-                value=${s.rootFsFreeMb === undefined ? t.unknown : `${f.litres(s.rootFsFreeMb)} MB`}
+                value=${s.rootFsFreeMb === undefined ? t.unknown : f.size(s.rootFsFreeMb)}
                 warn=${s.rootFsUsedPct !== undefined && s.rootFsUsedPct >= 90}
               />
               <${Tile}
@@ -85,7 +85,7 @@ export function GatewayView({ session, onLogout }) {
                 value=${f.litres(s.outboxMessages ?? 0)}
                 warn=${(s.outboxMessages ?? 0) > 0}
               />
-              <${Tile} label=${t.daemonMemory} value=${`${f.litres(s.daemonRssMb)} MB`} />
+              <${Tile} label=${t.daemonMemory} value=${f.size(s.daemonRssMb)} />
               ${
                 throttling &&
                 html`<${Tile}
@@ -120,9 +120,9 @@ export function GatewayView({ session, onLogout }) {
                     ${audit.entries.map(
                       (e) =>
                         html`<li>
-                          <p>
-                            <span class="when">${f.time(e.time)}</span> · <strong>${e.who}</strong> ·
-                            <span class="muted">${e.from}</span>
+                          <p class="audit-head">
+                            <span class="when">${f.time(e.time)}</span><strong>${e.who}</strong
+                            ><span class="muted">${e.from}</span>
                           </p>
                           <p>${e.what}: ${e.result}</p>
                         </li>`,
