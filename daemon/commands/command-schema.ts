@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { TankCommand } from '../control/commands.js';
 import { id as tankId } from '../config/primitives.js';
+import { ALARM_KINDS } from '../control/types.js';
 
 const minutes = z
   .number()
@@ -32,6 +33,7 @@ export const commandSchema = z.discriminatedUnion('action', [
     highPct: z.number().min(0).max(100),
   }),
   z.strictObject({ ...common, action: z.literal('reset-alarms') }),
+  z.strictObject({ ...common, action: z.literal('ack-alarm'), alarm: z.enum(ALARM_KINDS) }),
 ]);
 
 export type CommandMessage = z.infer<typeof commandSchema>;
@@ -50,6 +52,8 @@ export function toTankCommand(m: CommandMessage): TankCommand {
       return { action: 'thresholds', lowPct: m.lowPct, highPct: m.highPct };
     case 'reset-alarms':
       return { action: 'reset-alarms' };
+    case 'ack-alarm':
+      return { action: 'ack-alarm', alarm: m.alarm };
   }
 }
 
@@ -74,6 +78,8 @@ export function describeCommand(m: CommandMessage): string {
       return `thresholds ${m.lowPct}/${m.highPct}%`;
     case 'reset-alarms':
       return 'reset alarms';
+    case 'ack-alarm':
+      return `acknowledge alarm ${m.alarm}`;
   }
 }
 

@@ -165,6 +165,11 @@ export const pumpSchema = z.strictObject({
   minOnS: seconds.default(30),
   minOffS: seconds.default(60),
   maxStartsPerHour: z.number().int().min(1).max(60).default(12),
+  /**
+   * Starts per rolling 24 hours, whatever the faults: a pump started more often is short-cycling (motor
+   * heat, contactor wear). Normal use starts it a few times a day (dry-run stops and restarts, overrides).
+   */
+  maxStartsPerDay: z.number().int().min(1).max(1440).default(48),
   /** Dry-run protection by level: stop below this, restart only above restartAbovePct. */
   stopBelowPct: pct.default(8),
   restartAbovePct: pct.default(12),

@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { tankShape } from '../level/geometry.js';
+import { thresholdProblems, type ThresholdKey, type ThresholdValues } from '../control/thresholds.js';
+import { percentOf, tankShape, type TankShape } from '../level/geometry.js';
 import { configSchema, levelSampleIntervalMs, type Config, type TankConfig } from './schema.js';
 import { checkHardware, reservedPins } from './hardware-checks.js';
 import { unknownNotifyTanks } from './notify-schema.js';
@@ -55,7 +56,7 @@ export function parseConfig(yamlText: string, source = 'config'): Config {
 export function validateConfig(input: unknown, source = 'config'): Config {
   const result = configSchema.safeParse(input);
   if (!result.success) throw new ConfigError(source, result.error.issues.flatMap(issueToProblems));
-  const problems = crossChecks(result.data);
+  const problems = crossChecks(result.data, input);
   if (problems.length > 0) throw new ConfigError(source, problems);
   return result.data;
 }
@@ -78,8 +79,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-/** Rules that span several keys; each names the key that should change. */
-function crossChecks(config: Config): ConfigProblem[] {
+/** Rules that span several keys; each names the key that should change (one the user wrote, if any). */
+function crossChecks(config: Config, input: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const add = (path: (string | number)[], message: string) =>
     problems.push({ path: formatPath(path), message });
@@ -116,7 +117,7 @@ function crossChecks(config: Config): ConfigProblem[] {
     const at = (...rest: (string | number)[]) => ['tanks', t, ...rest];
     if (tankIds.has(tank.id)) add(at('id'), `duplicate tank id "${tank.id}"`);
     tankIds.add(tank.id);
-    checkTank(tank, at, add);
+    checkTank(tank, rawTankAt(input, t), at, add);
 
     tank.valves.forEach((v, i) => claimPin(v.pin, at('valves', i, 'pin')));
     if (tank.pump) claimPin(tank.pump.pin, at('pump', 'pin'));
@@ -131,20 +132,10 @@ function crossChecks(config: Config): ConfigProblem[] {
 
 type Add = (path: (string | number)[], message: string) => void;
 
-function checkTank(
-  tank: TankConfig,
-  at: (...rest: (string | number)[]) => (string | number)[],
-  add: Add,
-): void {
+type At = (...rest: (string | number)[]) => (string | number)[];
+
+function checkTank(tank: TankConfig, raw: RawTank, at: At, add: Add): void {
   const c = tank.control;
-  if (c.lowPct >= c.highPct) add(at('control', 'lowPct'), `must be less than control.highPct (${c.highPct})`);
-  if (c.criticalPct > c.lowPct)
-    add(at('control', 'criticalPct'), `must not exceed control.lowPct (${c.lowPct})`);
-  if (c.highPct >= 100)
-    add(at('control', 'highPct'), 'must be below 100 (the brim): leave room to stop the fill');
-  if (c.windowTopUpBelowPct !== undefined && c.windowTopUpBelowPct >= c.highPct) {
-    add(at('control', 'windowTopUpBelowPct'), `must be less than control.highPct (${c.highPct})`);
-  }
   c.refillWindows.forEach((w, i) => {
     if (w.from === w.to) add(at('control', 'refillWindows', i, 'to'), 'must differ from "from"');
   });
@@ -169,9 +160,13 @@ function checkTank(
       if (p.litres <= prev.litres)
         add(at('geometry', 'points', i, 'litres'), 'litres must increase strictly');
     });
-    if (problemsIn(tank.geometry.points)) return; // a bad table has no meaningful brim for the checks below
+    if (problemsIn(tank.geometry.points)) {
+      checkThresholds(tank, raw, undefined, at, add);
+      return; // a bad table has no meaningful brim for the checks below
+    }
   }
   const shape = tankShape(tank.geometry);
+  checkThresholds(tank, raw, shape, at, add);
   const brim = shape.brimMm;
   const heightOfPct = (pct: number) => shape.heightAt((pct / 100) * shape.capacityLitres);
 
@@ -240,12 +235,6 @@ function checkTank(
     if (probeIds.has(e.id)) add([...path, 'id'], `duplicate electrode id "${e.id}"`);
     probeIds.add(e.id);
     if (e.heightMm >= brim) add([...path, 'heightMm'], `must be inside the tank (below ${round(brim)} mm)`);
-    if (e.role === 'high-high' && e.heightMm <= heightOfPct(c.highPct)) {
-      add(
-        [...path, 'heightMm'],
-        `a high-high electrode must sit above the control.highPct level (${round(heightOfPct(c.highPct))} mm)`,
-      );
-    }
     if (e.role === 'dry-run' && e.heightMm <= tank.outletHeightMm) {
       add(
         [...path, 'heightMm'],
@@ -260,6 +249,56 @@ function checkTank(
 
   if (tank.sim.airTemperatureC.min > tank.sim.airTemperatureC.max) {
     add(at('sim', 'airTemperatureC', 'min'), 'must not exceed max');
+  }
+}
+
+/** What the user wrote for one tank (to blame a key they wrote rather than a default). */
+type RawTank = { control?: Record<string, unknown>; pump?: Record<string, unknown> };
+
+function rawTankAt(input: unknown, index: number): RawTank {
+  const tanks = (input as { tanks?: unknown[] } | undefined)?.tanks;
+  const raw = Array.isArray(tanks) ? tanks[index] : undefined;
+  return raw && typeof raw === 'object' ? (raw as RawTank) : {};
+}
+
+/** The refill thresholds' rules: the same checker as the `thresholds` command (control/thresholds.ts). */
+function checkThresholds(
+  tank: TankConfig,
+  raw: RawTank,
+  shape: TankShape | undefined,
+  at: At,
+  add: Add,
+): void {
+  const c = tank.control;
+  const electrodes = tank.probes?.electrodes ?? [];
+  const highHighIndex = electrodes.findIndex((e) => e.role === 'high-high');
+  const highHigh = electrodes[highHighIndex];
+  const values: ThresholdValues = {
+    lowPct: c.lowPct,
+    highPct: c.highPct,
+    criticalPct: c.criticalPct,
+    windowTopUpBelowPct: c.windowTopUpBelowPct,
+    highHighPct: highHigh && shape ? percentOf(shape, shape.litresAt(highHigh.heightMm)) : undefined,
+    pumpStopBelowPct: tank.pump?.stopBelowPct,
+  };
+  const pathOf: Record<ThresholdKey, (string | number)[]> = {
+    lowPct: at('control', 'lowPct'),
+    highPct: at('control', 'highPct'),
+    criticalPct: at('control', 'criticalPct'),
+    windowTopUpBelowPct: at('control', 'windowTopUpBelowPct'),
+    highHighPct: at('probes', 'electrodes', highHighIndex, 'heightMm'),
+    pumpStopBelowPct: at('pump', 'stopBelowPct'),
+  };
+  const written = (key: ThresholdKey) =>
+    key === 'highHighPct' ||
+    (key === 'pumpStopBelowPct' ? raw.pump?.stopBelowPct !== undefined : raw.control?.[key] !== undefined);
+  for (const p of thresholdProblems(values)) {
+    const key = p.keys.find(written) ?? p.keys[0];
+    const hint =
+      key === 'highHighPct' && shape
+        ? ` (put the electrode above ${round(shape.heightAt((c.highPct / 100) * shape.capacityLitres))} mm)`
+        : '';
+    add(pathOf[key], p.message + hint);
   }
 }
 

@@ -118,6 +118,11 @@ export const controlSchema = z.strictObject({
   minValveOpenS: seconds.default(30),
   minValveClosedS: seconds.default(60),
   maxValveOpeningsPerHour: z.number().int().min(1).max(60).default(6),
+  /**
+   * Openings per rolling 24 hours, whatever the faults (a solenoid wears, a pipe hammers). A day of normal
+   * use opens it once or twice; retries after no-rise trips (30 min, doubling) add at most ten.
+   */
+  maxValveOpeningsPerDay: z.number().int().min(1).max(1440).default(24),
   /** Longest a manual override may last before the tank returns to automatic control. */
   manualMaxMinutes: z
     .number()

@@ -3,8 +3,12 @@
 // (Authentication, authorization, freshness and audit happen before a command reaches this point.)
 
 import type { LevelReading } from '../level/estimator.js';
-import { thresholds, type ControlRules } from './controller.js';
-import type { ControlEvent, ControllerState } from './types.js';
+import { MINUTE_MS } from '../units.js';
+import { levelUsable } from './level-usable.js';
+import { pumpLevels } from './pump.js';
+import { thresholdProblems, thresholds, valuesFor } from './thresholds.js';
+import type { ControlRules } from './tick.js';
+import type { AlarmKind, ControlEvent, ControllerState } from './types.js';
 
 export type TankCommand =
   | { action: 'valve'; open: boolean; minutes?: number }
@@ -12,13 +16,12 @@ export type TankCommand =
   | { action: 'mode'; mode: 'auto' }
   | { action: 'mode'; mode: 'manual'; minutes?: number }
   | { action: 'thresholds'; lowPct: number; highPct: number }
-  | { action: 'reset-alarms' };
+  | { action: 'reset-alarms' }
+  | { action: 'ack-alarm'; alarm: AlarmKind };
 
 export type CommandOutcome =
   | { accepted: true; state: ControllerState; message: string; events: ControlEvent[] }
   | { accepted: false; reason: string };
-
-const MINUTE_MS = 60_000;
 
 export function applyCommand(
   rules: ControlRules,
@@ -34,10 +37,8 @@ export function applyCommand(
 
   switch (command.action) {
     case 'valve': {
-      if (command.open) {
-        const refusal = valveOpenRefusal(rules, state, level);
-        if (refusal) return { accepted: false, reason: refusal };
-      }
+      const refusal = command.open ? valveOpenRefusal(rules, state, level) : undefined;
+      if (refusal) return { accepted: false, reason: refusal };
       const manual = {
         ...keepOther(state, 'valve'),
         valveOpen: command.open,
@@ -50,24 +51,8 @@ export function applyCommand(
         `fill valve ${command.open ? 'open' : 'closed'} by hand until auto resumes`,
       );
     }
-    case 'pump': {
-      if (command.on && rules.pump === undefined) return { accepted: false, reason: 'this tank has no pump' };
-      if (command.on && level.dryRunDry)
-        return { accepted: false, reason: 'refused: the bottom probe is dry (dry-run protection)' };
-      if (command.on && state.pumpLowLatched) {
-        return {
-          accepted: false,
-          reason: `refused: level below the pump's restart level (${rules.pump?.restartAbovePct}%)`,
-        };
-      }
-      const manual = {
-        ...keepOther(state, 'pump'),
-        pumpOn: command.on,
-        untilMs: manualUntil(command.minutes),
-        by,
-      };
-      return manualState(state, manual, `pump ${command.on ? 'on' : 'off'} by hand until auto resumes`);
-    }
+    case 'pump':
+      return pumpCommand(rules, state, command, level, nowMs, by, manualUntil(command.minutes));
     case 'mode': {
       if (command.mode === 'auto') {
         return {
@@ -86,30 +71,20 @@ export function applyCommand(
       };
       return manualState(state, manual, 'manual mode: outputs held as they are');
     }
-    case 'thresholds': {
-      const { lowPct, highPct } = command;
-      if (!(lowPct >= 0 && highPct <= 100 && lowPct < highPct)) {
-        return { accepted: false, reason: 'lowPct must be less than highPct, both between 0 and 100' };
-      }
-      if (lowPct < c.criticalPct)
-        return { accepted: false, reason: `lowPct must not be below the critical level (${c.criticalPct}%)` };
-      if (highPct >= 100) return { accepted: false, reason: 'highPct must be below 100 (the brim)' };
-      const previous = thresholds(rules, state);
+    case 'thresholds':
+      return thresholdsCommand(rules, state, command, by);
+    case 'reset-alarms':
+      return resetAlarms(state);
+    case 'ack-alarm': {
+      const alarm = state.alarms[command.alarm];
+      if (!alarm) return { accepted: false, reason: `alarm ${command.alarm} is not active` };
       return {
         accepted: true,
-        state: { ...state, thresholds: { lowPct, highPct } },
-        message: `thresholds ${previous.lowPct}/${previous.highPct}% -> ${lowPct}/${highPct}%`,
-        events: [],
-      };
-    }
-    case 'reset-alarms': {
-      const alarms = { ...state.alarms };
-      delete alarms['fill-timeout'];
-      delete alarms['no-rise'];
-      return {
-        accepted: true,
-        state: { ...state, lockout: undefined, noRiseTrips: 0, alarms },
-        message: 'refill lockouts cleared',
+        state: {
+          ...state,
+          alarms: { ...state.alarms, [command.alarm]: { ...alarm, acknowledged: { by, atMs: nowMs } } },
+        },
+        message: `alarm ${command.alarm} acknowledged (it stays until its condition clears)`,
         events: [],
       };
     }
@@ -124,13 +99,100 @@ export function valveOpenRefusal(
 ): string | undefined {
   const { highPct } = thresholds(rules, state);
   if (level.highHighWet) return 'refused: the high-high probe is wet';
-  if (level.levelPct === undefined || !(level.quality === 'ok' || level.quality === 'noisy')) {
+  if (state.highHighTrip)
+    return 'refused: the high-high probe tripped and the level sensor does not read plausibly yet; reset alarms first';
+  if (!levelUsable(level))
     return `refused: the level reading is not usable (${level.quality}${level.problem ? `: ${level.problem}` : ''})`;
-  }
   if (level.levelPct >= highPct)
     return `refused: level ${Math.round(level.levelPct)}% is at or above the high threshold (${highPct}%)`;
   if (state.lockout) return `refused: refill is locked out (${state.lockout.reason}); reset alarms first`;
   return undefined;
+}
+
+/**
+ * The pump by hand. Dry-run protection still holds, with one door: when the bottom probe reads dry but
+ * the level sensor reads water well above the pump's (raised) restart level, an admin who can see the
+ * water may bypass the probe; the pump is then protected by the level sensor alone, and says so.
+ */
+function pumpCommand(
+  rules: ControlRules,
+  state: ControllerState,
+  command: { on: boolean },
+  level: LevelReading,
+  nowMs: number,
+  by: string,
+  untilMs: number,
+): CommandOutcome {
+  const pump = rules.pump;
+  let next = state;
+  let bypassed = '';
+  if (command.on) {
+    if (!pump) return { accepted: false, reason: 'this tank has no pump' };
+    if (level.dryRunDry && !state.probeFault) {
+      const probe = rules.dryRunProbe!;
+      const degraded = pumpLevels(
+        { rules, s: { ...state, probeFault: { electrode: probe.id, sinceMs: nowMs } } },
+        pump,
+      );
+      if (!levelUsable(level) || level.levelPct < degraded.restartAbovePct)
+        return {
+          accepted: false,
+          reason: 'refused: the bottom probe is dry and the level sensor does not show water above it',
+        };
+      // A person's bypass lasts as long as their manual override, no longer.
+      next = { ...state, probeFault: { electrode: probe.id, sinceMs: nowMs, by, untilMs } };
+      bypassed = `; bottom probe bypassed until auto resumes: the level sensor protects the pump (stops below ${Math.round(degraded.stopBelowPct)}%)`;
+    } else if (state.pumpLowLatched) {
+      return {
+        accepted: false,
+        reason: `refused: level below the pump's restart level (${pumpLevels({ rules, s: state }, pump).restartAbovePct}%)`,
+      };
+    }
+  }
+  const manual = { ...keepOther(state, 'pump'), pumpOn: command.on, untilMs, by };
+  return manualState(next, manual, `pump ${command.on ? 'on' : 'off'} by hand until auto resumes${bypassed}`);
+}
+
+function thresholdsCommand(
+  rules: ControlRules,
+  state: ControllerState,
+  command: { lowPct: number; highPct: number },
+  by: string,
+): CommandOutcome {
+  const { lowPct, highPct } = command;
+  const problem = thresholdProblems(valuesFor(rules, lowPct, highPct))[0];
+  if (problem) return { accepted: false, reason: `refused: ${problem.message}` };
+  const previous = thresholds(rules, state);
+  const c = rules.control;
+  return {
+    accepted: true,
+    state: {
+      ...state,
+      thresholds: { lowPct, highPct, by, configLowPct: c.lowPct, configHighPct: c.highPct },
+    },
+    message: `thresholds ${previous.lowPct}/${previous.highPct}% -> ${lowPct}/${highPct}% (until changed again or the config's thresholds are edited)`,
+    events: [],
+  };
+}
+
+/** Clears the refill lockouts, the high-high latch and a bypassed or latched probe fault. */
+function resetAlarms(state: ControllerState): CommandOutcome {
+  const alarms = { ...state.alarms };
+  for (const kind of ['fill-timeout', 'no-rise', 'high-high', 'probe-fault'] as const) delete alarms[kind];
+  return {
+    accepted: true,
+    state: {
+      ...state,
+      lockout: undefined,
+      noRiseTrips: 0,
+      highHighTrip: undefined,
+      probeFault: undefined,
+      alarms,
+    },
+    message:
+      'refill lockouts, the high-high latch and probe faults cleared (they return if their cause is still there)',
+    events: [],
+  };
 }
 
 function keepOther(

@@ -20,18 +20,25 @@ export const ALARM_KINDS = [
   'level-critical',
   'unclean-restart',
   'clock-unsynced',
+  'probe-fault',
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 
-/** Alarms that stop or block refilling: the status text becomes a fault text while one is active. */
-export const FAULT_ALARMS: ReadonlySet<AlarmKind> = new Set<AlarmKind>([
+/**
+ * Alarms that stop or block refilling or the pump: the status text becomes a fault text while one is
+ * active. In order of priority: the status text names the first active one.
+ */
+export const FAULT_PRIORITY: readonly AlarmKind[] = [
+  'high-high',
+  'probe-fault',
+  'fill-timeout',
+  'no-rise',
   'sensor-stale',
   'sensor-disagree',
-  'high-high',
-  'no-rise',
-  'fill-timeout',
   'short-cycling',
-]);
+  'dry-run',
+];
+export const FAULT_ALARMS: ReadonlySet<AlarmKind> = new Set<AlarmKind>(FAULT_PRIORITY);
 
 export interface ActiveAlarm {
   sinceMs: number;
@@ -40,6 +47,8 @@ export interface ActiveAlarm {
   clearAtMs?: number;
   /** The condition went away at this time; the alarm clears after a delay unless it returns. */
   clearingSinceMs?: number;
+  /** An admin saw it (the alarm stays until its condition clears). */
+  acknowledged?: { by: string; atMs: number };
 }
 
 export interface ManualOverride {
@@ -55,6 +64,20 @@ export interface Lockout {
   untilMs: number;
 }
 
+/** The current refill cycle: from the moment refilling is wanted (or the valve opens) until it is done. */
+export interface Fill {
+  startedAtMs: number;
+  startLitres: number;
+  /** Valve-open time of this cycle before the current opening (a window or restart may pause it). */
+  openMsBefore: number;
+  /**
+   * The no-rise check counts open time only, across openings: open time and rise of the check so far
+   * (closed segments), and where the current open segment began. A pause never resets it.
+   */
+  riseCheck: { openMsSum: number; risePctSum: number };
+  openSegment?: { atMs: number; pct: number };
+}
+
 export interface ControllerState {
   mode: Mode;
   manual?: ManualOverride;
@@ -64,29 +87,34 @@ export interface ControllerState {
   criticalFill: boolean;
   valveOpen: boolean;
   valveChangedAtMs: number;
-  /** Monotonic times of valve openings within the last hour. */
+  /** Monotonic times of valve openings within the last day (oldest first). */
   valveOpenings: number[];
   pumpOn: boolean;
   pumpChangedAtMs: number;
+  /** Monotonic times of pump starts within the last day (oldest first). */
   pumpStarts: number[];
-  /** Level-based dry-run latch: set below stopBelowPct, cleared above restartAbovePct. */
+  /** Level-based dry-run latch: set below the pump's stop level, cleared above its restart level. */
   pumpLowLatched: boolean;
-  /** The current refill cycle: set while refilling is wanted or the valve is open. */
-  fill?: {
-    startedAtMs: number;
-    startLitres: number;
-    /** Valve-open time of this cycle before the current opening (a window or restart may pause it). */
-    openMsBefore: number;
-    /** No-rise check: the level at the start of the current check interval. */
-    checkpointAtMs: number;
-    checkpointPct: number;
-  };
+  fill?: Fill;
   lockout?: Lockout;
   /** Consecutive no-rise trips, for retry backoff. */
   noRiseTrips: number;
+  /**
+   * The independent high-high probe tripped: the fill stays off until the probe is dry and the level
+   * sensor reads plausibly again (agrees with the probes and has moved since the trip), or an admin resets.
+   */
+  highHighTrip?: { sinceMs: number; sensorPct?: number };
+  /**
+   * The dry-run probe reads dry while water is proven above it (or an admin bypassed it, until `untilMs`):
+   * the pump is protected by the level sensor instead, with a raised stop level.
+   */
+  probeFault?: { electrode: string; sinceMs: number; by?: string; untilMs?: number };
   alarms: Partial<Record<AlarmKind, ActiveAlarm>>;
-  /** Runtime threshold changes by an admin (override the config until changed again). */
-  thresholds?: { lowPct: number; highPct: number };
+  /**
+   * Thresholds set by an admin's command: in force until changed again, or until the config's own
+   * thresholds are edited (configLowPct/configHighPct are the config's values when the command came).
+   */
+  thresholds?: { lowPct: number; highPct: number; by: string; configLowPct: number; configHighPct: number };
   flow: FlowState;
 }
 
@@ -125,6 +153,10 @@ export interface TankStatus {
   holding?: string;
   lowPct: number;
   highPct: number;
+  /** Where the thresholds in force come from: the config file, or an admin's command (who). */
+  thresholdsSource: { source: 'config' } | { source: 'command'; by: string };
+  /** Active alarms an admin has acknowledged. */
+  acknowledged: AlarmKind[];
 }
 
 export interface Decision {

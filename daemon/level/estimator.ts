@@ -52,6 +52,13 @@ export interface LevelReading {
   highHighWet: boolean;
   dryRunDry: boolean;
   disagreement?: Disagreement;
+  /** Every electrode that disagrees with the level sensor (the first is `disagreement`). */
+  disagreements?: Disagreement[];
+  /**
+   * A physically impossible probe pattern: electrode `dry` reads dry below `wetAbove`, which reads wet
+   * (a cut wire or a fouled electrode, or a falsely wet one above). The lowest such dry electrode.
+   */
+  probeConflict?: { dry: string; wetAbove: string };
 }
 
 // Long enough that the share of rejects is a stable statistic (150 samples at 2 s).
@@ -96,12 +103,14 @@ export class LevelEstimator {
       Math.max(5, Math.round((REJECT_WINDOW_S * 1000) / levelSampleIntervalMs(tank))),
     );
     this.startedAtMs = startedAtMs;
-    this.electrodes = (tank.probes?.electrodes ?? []).map((e) => ({
-      id: e.id,
-      heightMm: e.heightMm,
-      role: e.role,
-      pct: percentOf(this.shape, this.shape.litresAt(e.heightMm)),
-    }));
+    this.electrodes = (tank.probes?.electrodes ?? [])
+      .map((e) => ({
+        id: e.id,
+        heightMm: e.heightMm,
+        role: e.role,
+        pct: percentOf(this.shape, this.shape.litresAt(e.heightMm)),
+      }))
+      .sort((a, b) => a.heightMm - b.heightMm);
     for (const e of this.electrodes)
       this.probeStates.set(e.id, new Debounced(tank.probes?.debounceSamples ?? 1));
   }
@@ -222,12 +231,17 @@ export class LevelEstimator {
     const probes: Record<string, boolean> = {};
     let highHighWet = false;
     let dryRunDry = false;
+    let lowestDry: string | undefined;
+    let probeConflict: LevelReading['probeConflict'];
+    // Electrodes are sorted by height: a wet one above a dry one cannot be.
     for (const e of this.electrodes) {
       const wet = this.probeStates.get(e.id)!.value;
       if (wet === undefined) continue;
       probes[e.id] = wet;
       if (e.role === 'high-high' && wet) highHighWet = true;
       if (e.role === 'dry-run' && !wet) dryRunDry = true;
+      if (!wet) lowestDry ??= e.id;
+      else if (lowestDry !== undefined) probeConflict ??= { dry: lowestDry, wetAbove: e.id };
     }
     // Built once and filled in: this runs every sample, and the simulator runs it millions of times.
     const reading: LevelReading = {
@@ -236,6 +250,7 @@ export class LevelEstimator {
       probes,
       highHighWet,
       dryRunDry,
+      ...(probeConflict ? { probeConflict } : {}),
     };
 
     if (this.lastGoodAtMs === undefined || this.fastMm === undefined || this.displayMm === undefined) {
@@ -272,8 +287,10 @@ export class LevelEstimator {
     // Hysteresis: noisy above the ratio, clean again only below half of it (no flapping at the edge).
     if (this.rejects.full && this.rejects.ratio > f.noisyRejectRatio) this.noisy = true;
     else if (this.rejects.ratio < f.noisyRejectRatio / 2) this.noisy = false;
-    const disagreement = this.crossCheck(reading.levelPct, probes);
+    const disagreements = this.crossCheck(reading.levelPct, probes);
+    const disagreement = disagreements?.[0];
     if (disagreement) {
+      reading.disagreements = disagreements;
       const e = this.electrodes.find((x) => x.id === disagreement.electrode)!;
       const said = disagreement.kind === 'probe-wetter' ? 'wet' : 'dry';
       reading.quality = 'disagree';
@@ -286,20 +303,19 @@ export class LevelEstimator {
     return reading;
   }
 
-  private crossCheck(levelPct: number, probes: Record<string, boolean>): Disagreement | undefined {
+  /** Electrodes that disagree with the level, wetter ones (the overfill direction) first; once confirmed. */
+  private crossCheck(levelPct: number, probes: Record<string, boolean>): Disagreement[] | undefined {
     const tolerance = this.tank.control.disagreeTolerancePct;
-    let found: Disagreement | undefined;
+    const wetter: Disagreement[] = [];
+    const drier: Disagreement[] = [];
     for (const e of this.electrodes) {
       const wet = probes[e.id];
       if (wet === undefined) continue;
-      // A wet probe above the level is the dangerous direction (overfill): report it first.
-      if (wet && levelPct < e.pct - tolerance) {
-        found = { electrode: e.id, kind: 'probe-wetter' };
-        break;
-      }
-      if (!wet && levelPct > e.pct + tolerance) found ??= { electrode: e.id, kind: 'probe-drier' };
+      if (wet && levelPct < e.pct - tolerance) wetter.push({ electrode: e.id, kind: 'probe-wetter' });
+      else if (!wet && levelPct > e.pct + tolerance) drier.push({ electrode: e.id, kind: 'probe-drier' });
     }
+    const found = wetter.length + drier.length > 0;
     this.disagreeCount = found ? this.disagreeCount + 1 : 0;
-    return this.disagreeCount >= DISAGREE_CONFIRM_SAMPLES ? found : undefined;
+    return found && this.disagreeCount >= DISAGREE_CONFIRM_SAMPLES ? [...wetter, ...drier] : undefined;
   }
 }

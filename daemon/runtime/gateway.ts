@@ -11,10 +11,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { levelSampleIntervalMs, type Config } from '../config/schema.js';
 import { LocalTime, type Clock } from '../clock.js';
-import { raiseTimedAlarm } from '../control/controller.js';
 import type { TankCommand } from '../control/commands.js';
 import type { ControlEvent, Decision } from '../control/types.js';
-import type { LevelReading } from '../level/estimator.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from '../systemd/notify.js';
 import { AuditLog, type AuditEntry } from '../security/audit-log.js';
@@ -29,6 +27,7 @@ import { MqttPlane } from './mqtt-plane.js';
 import { Dashboard } from '../web/dashboard.js';
 import { StateStore } from './state-store.js';
 import { TankRuntime } from './tank-runtime.js';
+import { UNCLEAN_RESTART_ALARM_MS, UNCLEAN_RESTART_MESSAGE } from './restart.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -45,7 +44,6 @@ export interface GatewayDeps {
   vpn?: VpnSupervisor;
 }
 
-const UNCLEAN_RESTART_ALARM_MS = 15 * 60_000;
 export const AUDIT_FILE_NAME = 'audit.log';
 const CONFIG_HASH_FILE = 'config.sha256';
 
@@ -143,22 +141,31 @@ export class Gateway {
     if (restored) {
       for (const t of this.tanks) {
         const state = restored.tanks[t.id];
-        if (state) t.restore(state);
+        if (!state) continue;
+        t.restore(state);
+        for (const note of t.started.restoreNotes) {
+          log.warn('restored state changed', { tank: t.id, note });
+          this.record({
+            kind: 'config',
+            who: 'gateway',
+            from: 'local',
+            what: `tank ${t.id}: thresholds`,
+            result: note,
+          });
+        }
       }
       if (restored.unclean) {
         log.warn('previous run did not stop cleanly (crash or power cut)', {
           downS: restored.downMs && Math.round(restored.downMs / 1000),
         });
-        for (const t of this.tanks) {
-          const { state } = raiseTimedAlarm(
-            t.started.state,
+        const nowMs = clock.monotonicMs();
+        for (const t of this.tanks)
+          t.started.raiseTimedAlarm(
             'unclean-restart',
-            'Restarted after a power cut or crash',
-            clock.monotonicMs(),
+            UNCLEAN_RESTART_MESSAGE,
+            nowMs,
             UNCLEAN_RESTART_ALARM_MS,
           );
-          t.started.replaceState(state);
-        }
       }
     }
     this.record({
@@ -257,18 +264,12 @@ export class Gateway {
     const t = this.tanks.find((x) => x.id === tankId);
     if (!t) return { outcome: { accepted: false as const, reason: `unknown tank "${tankId}"` } };
     const result = await t.command(command, by);
-    if (result.decision) this.publishDecision(tankId, result.decision, t.started.lastReading, true);
+    if (result.decision) this.afterDecision(t, result.decision, true);
     return result;
   }
 
   tank(tankId: string): TankRuntime | undefined {
     return this.tanks.find((t) => t.id === tankId);
-  }
-
-  /** Telemetry and the dashboard's live feed get every decision at the same point. */
-  private publishDecision(tankId: string, decision: Decision, reading: LevelReading, force = false): void {
-    this.plane.publishDecision(tankId, decision, reading, force);
-    this.dashboard.publishDecision(tankId, decision, reading, force);
   }
 
   private scheduleLoop(): void {
@@ -295,20 +296,7 @@ export class Gateway {
       const tickStartMs = performance.now();
       const decision = first ? await t.firstTick() : await t.tick();
       this.dashboard.recordTick(performance.now() - tickStartMs);
-      this.publishDecision(t.id, decision, t.started.lastReading);
-      for (const e of decision.events) {
-        logEvent(log, t.id, e);
-        // Safety trips belong in the record of what happened to the tank.
-        if (e.type === 'alarm' && e.active && e.severity === 'alarm') {
-          this.record({
-            kind: 'safety',
-            who: 'gateway',
-            from: 'local',
-            what: `tank ${t.id}: ${e.alarm}`,
-            result: e.message,
-          });
-        }
-      }
+      this.afterDecision(t, decision, false);
     }
     await this.store
       .maybeSave(this.states())
@@ -324,6 +312,26 @@ export class Gateway {
     if (summary !== this.lastStatus) {
       notifier.status(summary);
       this.lastStatus = summary;
+    }
+  }
+
+  /** Every decision, from a tick or a command, is published, its events logged and its safety trips audited. */
+  private afterDecision(t: TankRuntime, decision: Decision, force: boolean): void {
+    // Telemetry and the dashboard's live feed get every decision at the same point.
+    this.plane.publishDecision(t.id, decision, t.started.lastReading, force);
+    this.dashboard.publishDecision(t.id, decision, t.started.lastReading, force);
+    for (const e of decision.events) {
+      logEvent(this.deps.log, t.id, e);
+      // Safety trips belong in the record of what happened to the tank.
+      if (e.type === 'alarm' && e.active && e.severity === 'alarm') {
+        this.record({
+          kind: 'safety',
+          who: 'gateway',
+          from: 'local',
+          what: `tank ${t.id}: ${e.alarm}`,
+          result: e.message,
+        });
+      }
     }
   }
 

@@ -4,7 +4,10 @@
 
 import type { ControllerState } from '../control/types.js';
 
-export const SNAPSHOT_VERSION = 1;
+/** 2: fills count the no-rise check over open time (riseCheck), thresholds record who set them. */
+export const SNAPSHOT_VERSION = 2;
+/** Older snapshots that migrateSnapshot() brings up to date. */
+export const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2];
 
 export interface Snapshot {
   version: number;
@@ -71,6 +74,34 @@ export function restoreSnapshot(snapshot: Snapshot, ctx: RestoreContext): Restor
   return { tanks, unclean: !snapshot.clean, downMs };
 }
 
+/**
+ * Brings a snapshot of an older version up to this one. Version 1: a fill's no-rise check restarts (its
+ * old checkpoint cannot be carried over), and thresholds set by command are dropped (the record of who
+ * set them, against which config values, did not exist): the config's thresholds are in force again.
+ */
+export function migrateSnapshot(snapshot: Snapshot): Snapshot {
+  if (snapshot.version === SNAPSHOT_VERSION) return snapshot;
+  const tanks: Record<string, ControllerState> = {};
+  for (const [id, old] of Object.entries(snapshot.tanks)) {
+    const state: ControllerState = { ...old };
+    type V1Fill = Partial<NonNullable<ControllerState['fill']>> & {
+      checkpointAtMs?: number;
+      checkpointPct?: number;
+    };
+    const fill = state.fill as V1Fill | undefined;
+    if (fill && !fill.riseCheck) {
+      const { checkpointAtMs: _a, checkpointPct: _p, ...rest } = fill;
+      state.fill = {
+        ...(rest as NonNullable<ControllerState['fill']>),
+        riseCheck: { openMsSum: 0, risePctSum: 0 },
+      };
+    }
+    if (state.thresholds && !('by' in state.thresholds)) state.thresholds = undefined;
+    tanks[id] = state;
+  }
+  return { ...snapshot, version: SNAPSHOT_VERSION, tanks };
+}
+
 /** Adds `offsetMs` to every monotonic time in the state. Keep in step with ControllerState. */
 export function shiftTimes(state: ControllerState, offsetMs: number): ControllerState {
   if (offsetMs === 0) return state;
@@ -85,6 +116,7 @@ export function shiftTimes(state: ControllerState, offsetMs: number): Controller
       sinceMs: t(a.sinceMs),
       ...(a.clearAtMs !== undefined ? { clearAtMs: t(a.clearAtMs) } : {}),
       ...(a.clearingSinceMs !== undefined ? { clearingSinceMs: t(a.clearingSinceMs) } : {}),
+      ...(a.acknowledged ? { acknowledged: { ...a.acknowledged, atMs: t(a.acknowledged.atMs) } } : {}),
     };
   }
   return {
@@ -98,7 +130,15 @@ export function shiftTimes(state: ControllerState, offsetMs: number): Controller
     fill: state.fill && {
       ...state.fill,
       startedAtMs: t(state.fill.startedAtMs),
-      checkpointAtMs: t(state.fill.checkpointAtMs),
+      ...(state.fill.openSegment
+        ? { openSegment: { ...state.fill.openSegment, atMs: t(state.fill.openSegment.atMs) } }
+        : {}),
+    },
+    highHighTrip: state.highHighTrip && { ...state.highHighTrip, sinceMs: t(state.highHighTrip.sinceMs) },
+    probeFault: state.probeFault && {
+      ...state.probeFault,
+      sinceMs: t(state.probeFault.sinceMs),
+      ...(state.probeFault.untilMs !== undefined ? { untilMs: t(state.probeFault.untilMs) } : {}),
     },
     alarms,
     flow: {
@@ -119,11 +159,15 @@ function afterSafeStart(state: ControllerState, savedAtMs: number, nowMs: number
   if (state.valveOpen) {
     next.valveOpen = false;
     next.valveChangedAtMs = nowMs;
-    if (state.fill)
+    if (state.fill) {
+      // The open segment cut by the restart counts for the fill time; its rise is unknown, so it does not
+      // count for the no-rise check.
+      const { openSegment: _cut, ...fill } = state.fill;
       next.fill = {
-        ...state.fill,
-        openMsBefore: state.fill.openMsBefore + Math.max(0, savedAtMs - state.valveChangedAtMs),
+        ...fill,
+        openMsBefore: fill.openMsBefore + Math.max(0, savedAtMs - state.valveChangedAtMs),
       };
+    }
   }
   if (state.pumpOn) {
     next.pumpOn = false;

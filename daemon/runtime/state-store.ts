@@ -9,8 +9,9 @@ import type { Logger } from '../log.js';
 import { readFileIfExists, writeFileAtomic } from './atomic-file.js';
 import { needsSave } from './persist-policy.js';
 import {
+  migrateSnapshot,
+  READABLE_SNAPSHOT_VERSIONS,
   restoreSnapshot,
-  SNAPSHOT_VERSION,
   takeSnapshot,
   type RestoreContext,
   type Restored,
@@ -43,8 +44,9 @@ export class StateStore {
     let snapshot: Snapshot;
     try {
       snapshot = JSON.parse(text) as Snapshot;
-      if (snapshot.version !== SNAPSHOT_VERSION || typeof snapshot.tanks !== 'object')
+      if (!READABLE_SNAPSHOT_VERSIONS.includes(snapshot.version) || typeof snapshot.tanks !== 'object')
         throw new Error(`unsupported version ${snapshot.version}`);
+      snapshot = migrateSnapshot(snapshot);
     } catch (err) {
       this.log.warn('state file unreadable, starting from defaults', {
         file: this.file,

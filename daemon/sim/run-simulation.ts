@@ -2,15 +2,16 @@
 // allows, with faults injected on a schedule. A power cut goes through the same snapshot and restore
 // code as a real restart, including the daemon's persistence policy (so state may be minutes old).
 
-import { levelSampleIntervalMs, type Config } from '../config/schema.js';
+import { levelSampleIntervalMs, type Config, type TankConfig } from '../config/schema.js';
 import { LocalTime, ManualClock } from '../clock.js';
 import type { AlarmKind, Decision } from '../control/types.js';
-import { raiseTimedAlarm } from '../control/controller.js';
 import { TankCore } from '../runtime/tank-core.js';
 import { needsSave } from '../runtime/persist-policy.js';
 import { restoreSnapshot, takeSnapshot, type Snapshot } from '../runtime/snapshot.js';
+import { UNCLEAN_RESTART_ALARM_MS, UNCLEAN_RESTART_MESSAGE } from '../runtime/restart.js';
+import { DAY_MS, HOUR_MS, roundTo } from '../units.js';
 import { SimulatedTank } from '../../drivers/sim/tank-model.js';
-import { FaultSchedule, type Fault } from '../../drivers/sim/faults.js';
+import { FaultSchedule, type Fault, type FaultKind } from '../../drivers/sim/faults.js';
 import { seededRandom } from '../../drivers/sim/rng.js';
 
 export interface SimOptions {
@@ -39,13 +40,31 @@ export interface TankSimResult {
   id: string;
   minLevelPct: number;
   maxLevelPct: number;
+  /** overfills + rainSpills: every time the water reached the brim. */
   overflows: number;
+  /** The brim reached with the fill valve open or closed less than an hour: a control failure. */
+  overfills: number;
+  /** The brim reached by rain with the fill valve closed for longer (the overflow pipe's job). */
+  rainSpills: number;
   dryRuns: number;
   valveCycles: number;
+  /** Most valve openings in any 24 hours (rolling). */
+  maxValveOpeningsPerDay: number;
+  pumpStarts: number;
+  maxPumpStartsPerDay: number;
   refills: number;
+  /** mainsLitres + rainLitres. */
   inflowLitres: number;
+  mainsLitres: number;
+  rainLitres: number;
   outflowLitres: number;
+  /** Hours the pump was held off (power on) while the water stood above its restart level. */
+  waterDeniedHours: number;
+  /** Hours above the high threshold, by what put the water there. */
+  hoursAboveHigh: { mains: number; rain: number };
   alarms: Partial<Record<AlarmKind, number>>;
+  /** Simulated day (from the start, 2 decimals) of each raise, the first few per kind. */
+  alarmDays: Partial<Record<AlarmKind, number[]>>;
 }
 
 export interface SimResult {
@@ -55,131 +74,59 @@ export interface SimResult {
 }
 
 export const DEFAULT_SIM_TICK_MS = 10_000;
-const UNCLEAN_RESTART_ALARM_MS = 15 * 60_000;
 const PROGRESS_EVERY_STEPS = 20_000;
+/** Raise times kept per alarm kind for the summary. */
+const ALARM_DAYS_KEPT = 5;
+
+interface SimTank {
+  tank: TankConfig;
+  model: SimulatedTank;
+  core: TankCore;
+  counters: Counters;
+}
 
 export function runSimulation(options: SimOptions): SimResult {
   const started = performance.now();
   const { config } = options;
   const tickMs = options.tickMs ?? DEFAULT_SIM_TICK_MS;
-  const totalMs = options.days * 86_400_000;
+  const totalMs = options.days * DAY_MS;
   const schedule = new FaultSchedule(options.faults ?? []);
   const noFaults = schedule.faults.length === 0;
   const clock = new ManualClock(1_000_000, options.startWallMs ?? Date.UTC(2026, 0, 1), true);
   const localTime = new LocalTime(config.gateway.timezone);
   const random = seededRandom(options.seed);
-
-  const tanks = config.tanks.map((tank) => {
-    const model = new SimulatedTank(tank, random);
-    return {
-      tank,
-      model,
-      core: new TankCore(tank, clock.monotonicMs()),
-      counters: { valveCycles: 0, refills: 0, alarms: {} as Partial<Record<AlarmKind, number>> },
-    };
-  });
-
-  let boot = 0;
-  const ctx = () => ({
-    bootId: `sim-boot-${boot}`,
-    nowMonoMs: clock.monotonicMs(),
-    nowWallMs: clock.wallMs(),
-    wallSynced: true,
-  });
-  let saved: Snapshot = takeSnapshot(
-    Object.fromEntries(tanks.map((t) => [t.tank.id, t.core.state])),
-    ctx(),
-    false,
-  );
-  let savedAtMs = clock.monotonicMs();
-  let powerCut = false;
-
-  const count = (t: (typeof tanks)[number], decision: Pick<Decision, 'events'>) => {
-    for (const e of decision.events) {
-      if (e.type === 'valve' && e.open) t.counters.valveCycles++;
-      else if (e.type === 'fill-completed') t.counters.refills++;
-      else if (e.type === 'alarm' && e.active)
-        t.counters.alarms[e.alarm] = (t.counters.alarms[e.alarm] ?? 0) + 1;
-    }
-  };
+  const tanks: SimTank[] = config.tanks.map((tank) => ({
+    tank,
+    model: new SimulatedTank(tank, random),
+    core: new TankCore(tank, clock.monotonicMs()),
+    counters: new Counters(),
+  }));
+  const power = new PowerAndPersistence(tanks, clock);
 
   let steps = 0;
   for (let elapsed = 0; elapsed < totalMs; elapsed += tickMs) {
     clock.advance(tickMs);
     const wallMs = clock.wallMs();
     const hour = localTime.hourOfDay(wallMs);
-    const cut = schedule.powerCutAt(elapsed) !== undefined;
-
-    if (cut && !powerCut) {
-      // The Pi dies: relays drop, nothing is saved beyond what the persistence policy already wrote.
-      for (const t of tanks) t.model.powerOff();
-      powerCut = true;
-    } else if (!cut && powerCut) {
-      powerCut = false;
-      boot++;
-      const restored = restoreSnapshot(JSON.parse(JSON.stringify(saved)) as Snapshot, ctx());
-      for (const t of tanks) {
-        t.core = new TankCore(t.tank, clock.monotonicMs(), restored.tanks[t.tank.id]);
-        if (restored.unclean) {
-          const { state, event } = raiseTimedAlarm(
-            t.core.state,
-            'unclean-restart',
-            'Restarted after a power cut or crash',
-            clock.monotonicMs(),
-            UNCLEAN_RESTART_ALARM_MS,
-          );
-          t.core.replaceState(state);
-          count(t, { events: [event] });
-        }
-      }
-      saved = takeSnapshot(Object.fromEntries(tanks.map((t) => [t.tank.id, t.core.state])), ctx(), false);
-      savedAtMs = clock.monotonicMs();
-    }
+    power.follow(schedule.powerCutAt(elapsed) !== undefined);
 
     let mustSave = false;
     for (const t of tanks) {
-      const id = t.tank.id;
-      const faults = noFaults
-        ? never
-        : (kind: Parameters<typeof schedule.active>[0]) => schedule.active(kind, id, elapsed);
+      const faults = noFaults ? never : (kind: FaultKind) => schedule.active(kind, t.tank.id, elapsed);
       t.model.advance(tickMs, wallMs, hour, faults);
-      if (powerCut) continue;
-
-      const before = saved.tanks[id];
-      // The sensor is sampled at its configured rate; the controller decides once a step.
-      const sampleMs = levelSampleIntervalMs(t.tank);
-      for (let at = tickMs - sampleMs; at > 0; at -= sampleMs) {
-        t.core.ingest({
-          atMs: clock.monotonicMs() - at,
-          raw: t.model.readLevel(faults),
-          airTemperatureC: t.model.currentAirTemperatureC,
-        });
-      }
-      const decision = t.core.step(
-        {
-          atMs: clock.monotonicMs(),
-          raw: t.model.readLevel(faults),
-          airTemperatureC: t.model.currentAirTemperatureC,
-          probesWet: t.model.readProbes(faults),
-        },
-        localTime.minuteOfDay(wallMs),
-      );
-      t.model.valves.fill(decision.outputs.valveOpen);
-      t.model.pumpOn = decision.outputs.pumpOn;
-      count(t, decision);
-      if (needsSave(before, decision.state, savedAtMs, clock.monotonicMs())) mustSave = true;
+      if (power.cut) continue;
+      const decision = controlStep(t, clock.monotonicMs(), tickMs, localTime.minuteOfDay(wallMs), faults);
+      t.counters.count(decision, elapsed);
+      if (power.needsSave(t, decision)) mustSave = true;
       options.onStep?.({
-        tankId: id,
+        tankId: t.tank.id,
         elapsedMs: elapsed,
         nowMs: clock.monotonicMs(),
         decision,
         model: t.model,
       });
     }
-    if (mustSave) {
-      saved = takeSnapshot(Object.fromEntries(tanks.map((t) => [t.tank.id, t.core.state])), ctx(), false);
-      savedAtMs = clock.monotonicMs();
-    }
+    if (mustSave) power.save();
     if (options.onProgress && ++steps % PROGRESS_EVERY_STEPS === 0) options.onProgress(elapsed / totalMs);
   }
   options.onProgress?.(1);
@@ -187,23 +134,184 @@ export function runSimulation(options: SimOptions): SimResult {
   return {
     simulatedDays: options.days,
     wallMs: Math.round(performance.now() - started),
-    tanks: tanks.map((t) => ({
-      id: t.tank.id,
-      minLevelPct: round2(t.model.stats.minLevelPct),
-      maxLevelPct: round2(t.model.stats.maxLevelPct),
-      overflows: t.model.stats.overflows,
-      dryRuns: t.model.stats.dryRuns,
-      valveCycles: t.counters.valveCycles,
-      refills: t.counters.refills,
-      inflowLitres: Math.round(t.model.stats.inflowLitres),
-      outflowLitres: Math.round(t.model.stats.outflowLitres),
-      alarms: t.counters.alarms,
-    })),
+    tanks: tanks.map((t) => tankResult(t)),
+  };
+}
+
+/** Samples the sensor at its configured rate, then lets the controller decide once and drives the model. */
+function controlStep(
+  t: SimTank,
+  nowMs: number,
+  tickMs: number,
+  minuteOfDay: number,
+  faults: (kind: FaultKind) => boolean,
+): Decision {
+  const sampleMs = levelSampleIntervalMs(t.tank);
+  for (let at = tickMs - sampleMs; at > 0; at -= sampleMs) {
+    t.core.ingest({
+      atMs: nowMs - at,
+      raw: t.model.readLevel(faults),
+      airTemperatureC: t.model.currentAirTemperatureC,
+    });
+  }
+  const decision = t.core.step(
+    {
+      atMs: nowMs,
+      raw: t.model.readLevel(faults),
+      airTemperatureC: t.model.currentAirTemperatureC,
+      probesWet: t.model.readProbes(faults),
+    },
+    minuteOfDay,
+  );
+  t.model.valves.fill(decision.outputs.valveOpen);
+  t.model.pumpOn = decision.outputs.pumpOn;
+  return decision;
+}
+
+/**
+ * Power cuts and the state file: a cut drops the relays and loses what the persistence policy had not yet
+ * written; power back restarts each tank from the last snapshot, as the daemon does.
+ */
+class PowerAndPersistence {
+  cut = false;
+  private boot = 0;
+  private saved: Snapshot;
+  private savedAtMs: number;
+
+  constructor(
+    private readonly tanks: SimTank[],
+    private readonly clock: ManualClock,
+  ) {
+    this.saved = this.snapshot();
+    this.savedAtMs = clock.monotonicMs();
+  }
+
+  follow(cutNow: boolean): void {
+    if (cutNow && !this.cut) {
+      for (const t of this.tanks) t.model.powerOff();
+      this.cut = true;
+    } else if (!cutNow && this.cut) {
+      this.cut = false;
+      this.restart();
+    }
+  }
+
+  needsSave(t: SimTank, decision: Decision): boolean {
+    return needsSave(this.saved.tanks[t.tank.id], decision.state, this.savedAtMs, this.clock.monotonicMs());
+  }
+
+  save(): void {
+    this.saved = this.snapshot();
+    this.savedAtMs = this.clock.monotonicMs();
+  }
+
+  private restart(): void {
+    this.boot++;
+    const nowMs = this.clock.monotonicMs();
+    const restored = restoreSnapshot(JSON.parse(JSON.stringify(this.saved)) as Snapshot, this.context());
+    for (const t of this.tanks) {
+      t.model.powerOn();
+      t.core = new TankCore(t.tank, nowMs, restored.tanks[t.tank.id]);
+      // Its event goes out with the first decision, as in the daemon.
+      if (restored.unclean)
+        t.core.raiseTimedAlarm('unclean-restart', UNCLEAN_RESTART_MESSAGE, nowMs, UNCLEAN_RESTART_ALARM_MS);
+    }
+    this.save();
+  }
+
+  private snapshot(): Snapshot {
+    return takeSnapshot(
+      Object.fromEntries(this.tanks.map((t) => [t.tank.id, t.core.state])),
+      this.context(),
+      false,
+    );
+  }
+
+  private context() {
+    return {
+      bootId: `sim-boot-${this.boot}`,
+      nowMonoMs: this.clock.monotonicMs(),
+      nowWallMs: this.clock.wallMs(),
+      wallSynced: true,
+    };
+  }
+}
+
+/** What a run counts from the controller's events: switchings, refills, alarms. */
+class Counters {
+  valveCycles = 0;
+  pumpStarts = 0;
+  refills = 0;
+  readonly alarms: Partial<Record<AlarmKind, number>> = {};
+  readonly alarmDays: Partial<Record<AlarmKind, number[]>> = {};
+  readonly valvePerDay = new RollingMax(DAY_MS);
+  readonly pumpPerDay = new RollingMax(DAY_MS);
+
+  count(decision: Pick<Decision, 'events'>, elapsedMs: number): void {
+    for (const e of decision.events) {
+      if (e.type === 'valve' && e.open) {
+        this.valveCycles++;
+        this.valvePerDay.add(elapsedMs);
+      } else if (e.type === 'pump' && e.on) {
+        this.pumpStarts++;
+        this.pumpPerDay.add(elapsedMs);
+      } else if (e.type === 'fill-completed') this.refills++;
+      else if (e.type === 'alarm' && e.active) {
+        this.alarms[e.alarm] = (this.alarms[e.alarm] ?? 0) + 1;
+        const days = (this.alarmDays[e.alarm] ??= []);
+        if (days.length < ALARM_DAYS_KEPT) days.push(roundTo(elapsedMs / DAY_MS, 2));
+      }
+    }
+  }
+}
+
+/** The most events within any window of `spanMs`, counted as they come (times in order). */
+class RollingMax {
+  private readonly times: number[] = [];
+  private head = 0;
+  max = 0;
+
+  constructor(private readonly spanMs: number) {}
+
+  add(atMs: number): void {
+    this.times.push(atMs);
+    while (atMs - this.times[this.head]! >= this.spanMs) this.head++;
+    this.max = Math.max(this.max, this.times.length - this.head);
+    if (this.head > 1024) {
+      this.times.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
+function tankResult(t: SimTank): TankSimResult {
+  const s = t.model.stats;
+  const c = t.counters;
+  return {
+    id: t.tank.id,
+    minLevelPct: roundTo(s.minLevelPct, 2),
+    maxLevelPct: roundTo(s.maxLevelPct, 2),
+    overflows: s.overfills + s.rainSpills,
+    overfills: s.overfills,
+    rainSpills: s.rainSpills,
+    dryRuns: s.dryRuns,
+    valveCycles: c.valveCycles,
+    maxValveOpeningsPerDay: c.valvePerDay.max,
+    pumpStarts: c.pumpStarts,
+    maxPumpStartsPerDay: c.pumpPerDay.max,
+    refills: c.refills,
+    inflowLitres: Math.round(s.mainsLitres + s.rainLitres),
+    mainsLitres: Math.round(s.mainsLitres),
+    rainLitres: Math.round(s.rainLitres),
+    outflowLitres: Math.round(s.outflowLitres),
+    waterDeniedHours: roundTo(s.waterDeniedMs / HOUR_MS),
+    hoursAboveHigh: {
+      mains: roundTo(s.aboveHighByMainsMs / HOUR_MS),
+      rain: roundTo(s.aboveHighByRainMs / HOUR_MS),
+    },
+    alarms: c.alarms,
+    alarmDays: c.alarmDays,
   };
 }
 
 const never = () => false;
-
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
-}

@@ -6,6 +6,7 @@ import type { MqttConfig, TankConfig } from '../config/schema.js';
 import type { Clock } from '../clock.js';
 import type { ControlEvent, Decision } from '../control/types.js';
 import type { LevelReading } from '../level/estimator.js';
+import { roundTo } from '../units.js';
 import type { SystemHealth, TankEventPayload, TankStatePayload, Topics } from './topics.js';
 
 export interface Publisher {
@@ -54,8 +55,15 @@ export function tankStatePayload(
     status: status.statusText,
     faults: status.faults,
     alarms: status.alarms,
+    acknowledged: status.acknowledged,
     probes,
-    thresholds: { lowPct: status.lowPct, highPct: status.highPct },
+    thresholds: {
+      lowPct: status.lowPct,
+      highPct: status.highPct,
+      ...(status.thresholdsSource.source === 'command'
+        ? { source: 'command' as const, setBy: status.thresholdsSource.by }
+        : { source: 'config' as const }),
+    },
     netFlowLitresPerMin: round(status.netFlowLitresPerMin, 1),
     minutesToFull: round(status.minutesToFull, 0),
     ...(manualLeftMs !== undefined
@@ -108,6 +116,7 @@ export class TankTelemetry {
       p.status !== last.status ||
       p.quality !== last.quality ||
       p.alarms.join() !== last.alarms.join() ||
+      p.acknowledged.join() !== last.acknowledged.join() ||
       p.thresholds.lowPct !== last.thresholds.lowPct ||
       p.thresholds.highPct !== last.thresholds.highPct ||
       JSON.stringify(p.probes) !== JSON.stringify(last.probes) ||
@@ -128,7 +137,5 @@ export function systemPayload(health: Omit<SystemHealth, 'time' | 'timeSynced'>,
 }
 
 function round(x: number | undefined, digits: number): number | null {
-  if (x === undefined || !Number.isFinite(x)) return null;
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
+  return x === undefined || !Number.isFinite(x) ? null : roundTo(x, digits);
 }

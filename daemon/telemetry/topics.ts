@@ -73,10 +73,11 @@ export interface TankStatePayload extends Stamped {
   status: string;
   faults: string[];
   alarms: AlarmKind[];
-  /** Active alarms an admin has acknowledged (they stay listed until their condition clears). */
-  acknowledged?: AlarmKind[];
+  /** Active alarms an admin has acknowledged (they stay until their condition clears). */
+  acknowledged: AlarmKind[];
   probes: Record<string, 'wet' | 'dry'>;
-  thresholds: { lowPct: number; highPct: number };
+  /** The refill thresholds in force, and where they come from: the config file or an admin's command. */
+  thresholds: { lowPct: number; highPct: number; source: 'config' | 'command'; setBy?: string };
   netFlowLitresPerMin: number | null;
   minutesToFull: number | null;
   /** Manual override end (ISO), when in manual mode. */

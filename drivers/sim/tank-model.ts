@@ -27,11 +27,24 @@ const RAIN_HOURS = 3;
 export interface TankStats {
   minLevelPct: number;
   maxLevelPct: number;
-  overflows: number;
+  /** The brim reached while the fill valve was open or within OVERFILL_AFTER_CLOSE_MS of closing: a control failure. */
+  overfills: number;
+  /** The brim reached by rain with the fill valve closed for longer: what the overflow pipe is for. */
+  rainSpills: number;
   dryRuns: number;
-  inflowLitres: number;
+  /** Water through the fill valve, and from rain on the catchment. */
+  mainsLitres: number;
+  rainLitres: number;
   outflowLitres: number;
+  /** Time the pump was held off, powered, while the water stood above its restart level. */
+  waterDeniedMs: number;
+  /** Time above the high threshold, by what took the water over it: the mains (fill valve) or rain. */
+  aboveHighByMainsMs: number;
+  aboveHighByRainMs: number;
 }
+
+/** A brim reached this soon after the fill valve closed still counts as an overfill. */
+export const OVERFILL_AFTER_CLOSE_MS = 3_600_000;
 
 export type ActiveFaults = (kind: FaultKind) => boolean;
 
@@ -45,6 +58,11 @@ export class SimulatedTank {
 
   private overflowing = false;
   private dryRunning = false;
+  private powered = true;
+  /** What took the water over the high threshold this time (mains or rain). */
+  private aboveHighSource: 'mains' | 'rain' | undefined;
+  /** Wall time the fill valve was last seen open (for telling overfill from rain spill). */
+  private valveLastOpenAtMs = -Infinity;
   private pressure = 1;
   private readonly normal: () => number;
   private pressureWalk = 1;
@@ -80,10 +98,15 @@ export class SimulatedTank {
     this.stats = {
       minLevelPct: pct,
       maxLevelPct: pct,
-      overflows: 0,
+      overfills: 0,
+      rainSpills: 0,
       dryRuns: 0,
-      inflowLitres: 0,
+      mainsLitres: 0,
+      rainLitres: 0,
       outflowLitres: 0,
+      waterDeniedMs: 0,
+      aboveHighByMainsMs: 0,
+      aboveHighByRainMs: 0,
     };
   }
 
@@ -106,7 +129,9 @@ export class SimulatedTank {
         ? 1
         : speedOfSoundMPerS(us.assumedAirTemperatureC) / speedOfSoundMPerS(this.airC);
 
-    const valveFlow = this.valves.every(Boolean) && !faults('mains-failure');
+    const valveOpen = this.valves.every(Boolean);
+    if (valveOpen) this.valveLastOpenAtMs = wallMs;
+    const valveFlow = valveOpen && !faults('mains-failure');
     const inflow = valveFlow ? this.inflowLitresPerMs * Math.sqrt(this.pressure) * dtMs : 0;
     const rain =
       this.rain && wallMs >= this.rain.startMs && wallMs < this.rain.endMs ? this.rain.litresPerMs * dtMs : 0;
@@ -124,20 +149,35 @@ export class SimulatedTank {
     this.litres += inflow + rain;
     const outflow = Math.min(this.litres, use + leak);
     this.litres -= outflow;
-    this.stats.inflowLitres += inflow;
+    this.stats.mainsLitres += inflow;
+    this.stats.rainLitres += rain;
     this.stats.outflowLitres += outflow;
+    this.account(dtMs, wallMs, cap, inflow >= rain ? 'mains' : 'rain');
+  }
 
+  /** Overfills, rain spills, dry runs, water denied and the level range, after a step of dtMs. */
+  private account(dtMs: number, wallMs: number, cap: number, source: 'mains' | 'rain'): void {
+    const byMains = wallMs - this.valveLastOpenAtMs <= OVERFILL_AFTER_CLOSE_MS;
     const atBrim = this.litres >= cap;
     if (atBrim) this.litres = cap; // the rest spills over the brim
-    if (atBrim && !this.overflowing) this.stats.overflows++;
+    if (atBrim && !this.overflowing) {
+      if (byMains) this.stats.overfills++;
+      else this.stats.rainSpills++;
+    }
     this.overflowing = atBrim;
 
-    const dry =
-      this.config.pump !== undefined && this.pumpOn && this.waterHeightMm <= this.config.outletHeightMm;
+    const pump = this.config.pump;
+    const dry = pump !== undefined && this.pumpOn && this.waterHeightMm <= this.config.outletHeightMm;
     if (dry && !this.dryRunning) this.stats.dryRuns++;
     this.dryRunning = dry;
 
     const pct = this.levelPct;
+    if (pump && this.powered && !this.pumpOn && pct >= pump.restartAbovePct) this.stats.waterDeniedMs += dtMs;
+    if (pct >= this.config.control.highPct) {
+      this.aboveHighSource ??= source;
+      if (this.aboveHighSource === 'mains') this.stats.aboveHighByMainsMs += dtMs;
+      else this.stats.aboveHighByRainMs += dtMs;
+    } else this.aboveHighSource = undefined;
     if (pct < this.stats.minLevelPct) this.stats.minLevelPct = pct;
     if (pct > this.stats.maxLevelPct) this.stats.maxLevelPct = pct;
   }
@@ -220,6 +260,12 @@ export class SimulatedTank {
   powerOff(): void {
     this.valves.fill(false);
     this.pumpOn = false;
+    this.powered = false;
+  }
+
+  /** Power back: the daemon starts again (with every output off until it decides). */
+  powerOn(): void {
+    this.powered = true;
   }
 
   private updateWeather(wallMs: number, hourOfDay: number): void {

@@ -11,6 +11,11 @@ export interface ReadingSpec {
   highHighWet?: boolean;
   dryRunDry?: boolean;
   disagreement?: LevelReading['disagreement'];
+  /** Every disagreeing electrode (defaults to [disagreement]). */
+  disagreements?: LevelReading['disagreements'];
+  probeConflict?: LevelReading['probeConflict'];
+  /** Debounced electrode states by id. */
+  probes?: Record<string, boolean>;
   /** Smoothed litres for the display path (leak detection); defaults to the level's litres. */
   displayLitres?: number;
 }
@@ -25,10 +30,12 @@ export function reading(rules: ControlRules, spec: ReadingSpec): LevelReading {
     displayPct: pct,
     displayLitres: spec.displayLitres ?? litres,
     rejectRatio: 0,
-    probes: {},
+    probes: spec.probes ?? {},
     highHighWet: spec.highHighWet ?? false,
     dryRunDry: spec.dryRunDry ?? false,
     disagreement: spec.disagreement,
+    disagreements: spec.disagreements ?? (spec.disagreement ? [spec.disagreement] : undefined),
+    probeConflict: spec.probeConflict,
     problem: spec.quality && spec.quality !== 'ok' ? `test: ${spec.quality}` : undefined,
   };
 }

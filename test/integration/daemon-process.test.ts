@@ -186,7 +186,7 @@ describe('daemon process on the simulated tank', () => {
     running.push(d);
     expect(await d.exited).toBe(1);
     expect(d.stderr.join('\n')).toMatch(
-      /tanks\[0\]\.control\.lowPct: must be less than control\.highPct \(80\)/,
+      /tanks\[0\]\.control\.lowPct: lowPct \(90%\) must be below highPct \(80%\)/,
     );
   });
 });

@@ -30,16 +30,26 @@ describe('smart-tank sim (built CLI)', () => {
     for (const t of summary.tanks) {
       expect(Object.keys(t).sort()).toEqual(
         [
+          'alarmDays',
           'alarms',
           'dryRuns',
+          'hoursAboveHigh',
           'id',
           'inflowLitres',
+          'mainsLitres',
           'maxLevelPct',
+          'maxPumpStartsPerDay',
+          'maxValveOpeningsPerDay',
           'minLevelPct',
           'outflowLitres',
+          'overfills',
           'overflows',
+          'pumpStarts',
+          'rainLitres',
+          'rainSpills',
           'refills',
           'valveCycles',
+          'waterDeniedHours',
         ].sort(),
       );
       expect(t.alarms).toHaveProperty('leak');

@@ -57,10 +57,14 @@ describe('config validation', () => {
       gateway,
       tanks: [rawTank({ control: { lowPct: 85, highPct: 80, criticalPct: 90 } })],
     });
-    expect(list).toContain('tanks[0].control.lowPct: must be less than control.highPct (80)');
-    expect(list).toContain('tanks[0].control.criticalPct: must not exceed control.lowPct (85)');
+    expect(list).toContain('tanks[0].control.lowPct: lowPct (85%) must be below highPct (80%)');
+    expect(list).toContain('tanks[0].control.criticalPct: criticalPct (90%) must not exceed lowPct (85%)');
     expect(problems({ gateway, tanks: [rawTank({ control: { highPct: 100 } })] })).toContain(
-      'tanks[0].control.highPct: must be below 100 (the brim): leave room to stop the fill',
+      'tanks[0].control.highPct: highPct must be below 100% (the brim): leave room to stop the fill',
+    );
+    // The key blamed is one the user wrote: a ratio written for a percent blames lowPct, not the default criticalPct.
+    expect(problems({ gateway, tanks: [rawTank({ control: { lowPct: 0.15 } })] })).toContain(
+      'tanks[0].control.lowPct: criticalPct (5%) must not exceed lowPct (0.15%)',
     );
   });
 
@@ -83,7 +87,7 @@ describe('config validation', () => {
       'tanks[0].probes.electrodes[0].heightMm: a dry-run electrode must sit above the outlet (outletHeightMm 50)',
     );
     expect(list).toContain(
-      'tanks[0].probes.electrodes[1].heightMm: a high-high electrode must sit above the control.highPct level (1040 mm)',
+      'tanks[0].probes.electrodes[1].heightMm: highPct (80%) must be below the high-high electrode (69.23%): the probe is the independent stop above the control level (put the electrode above 1040 mm)',
     );
     expect(list).toContain('tanks[0].probes.electrodes[2].heightMm: must be inside the tank (below 1300 mm)');
   });

@@ -89,16 +89,18 @@ describe('operator commands', () => {
     expect(b.state.manual).toMatchObject({ valveOpen: true, pumpOn: false });
   });
 
-  it('refuses a pump start with the bottom probe dry', () => {
-    const out = applyCommand(
-      rules,
-      initialState(),
-      { action: 'pump', on: true },
-      reading(rules, { pct: 50, dryRunDry: true }),
-      now,
-      'a',
-    );
-    expect(out).toMatchObject({ accepted: false, reason: expect.stringMatching(/bottom probe is dry/) });
+  it('refuses a pump start with the bottom probe dry unless the level sensor shows water above it', () => {
+    const start = (spec: Parameters<typeof reading>[1]) =>
+      applyCommand(rules, initialState(), { action: 'pump', on: true }, reading(rules, spec), now, 'a');
+    expect(start({ pct: 14, dryRunDry: true })).toMatchObject({
+      accepted: false,
+      reason: expect.stringMatching(/bottom probe is dry and the level sensor does not show water/),
+    });
+    expect(start({ quality: 'stale', dryRunDry: true })).toMatchObject({ accepted: false });
+    // An admin who sees water may bypass the probe: the level sensor then protects the pump, and says so.
+    const bypass = start({ pct: 50, dryRunDry: true });
+    expect(bypass).toMatchObject({ accepted: true, message: expect.stringMatching(/bottom probe bypassed/) });
+    expect(bypass.accepted && bypass.state.probeFault).toMatchObject({ electrode: 'bottom', by: 'a' });
   });
 
   it('validates thresholds', () => {
@@ -119,7 +121,10 @@ describe('operator commands', () => {
       now,
       'a',
     );
-    expect(below).toMatchObject({ accepted: false, reason: expect.stringMatching(/critical level/) });
+    expect(below).toMatchObject({
+      accepted: false,
+      reason: expect.stringMatching(/criticalPct \(5%\) must not exceed lowPct \(2%\)/),
+    });
     const good = applyCommand(
       rules,
       initialState(),
@@ -128,7 +133,10 @@ describe('operator commands', () => {
       now,
       'a',
     );
-    expect(good).toMatchObject({ accepted: true, message: 'thresholds 15/80% -> 20/70%' });
+    expect(good).toMatchObject({
+      accepted: true,
+      message: expect.stringMatching(/^thresholds 15\/80% -> 20\/70%/),
+    });
   });
 
   it('reset-alarms clears lockouts', () => {

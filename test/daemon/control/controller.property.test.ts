@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyCommand, type TankCommand } from '../../../daemon/control/commands.js';
 import { decide, initialState, rulesFor } from '../../../daemon/control/controller.js';
+import { HIGH_HIGH_RELEASE_MOVE_PCT } from '../../../daemon/control/fill-guards.js';
+import { DEGRADED_STOP_MARGIN_PCT } from '../../../daemon/control/pump.js';
 import type { ControllerState } from '../../../daemon/control/types.js';
 import type { LevelQuality } from '../../../daemon/level/estimator.js';
 import { reading, type ReadingSpec } from '../../helpers/control.js';
@@ -14,10 +16,11 @@ const config = tank({
     minValveOpenS: 30,
     minValveClosedS: 60,
     maxValveOpeningsPerHour: 4,
+    maxValveOpeningsPerDay: 9,
     refillWindows: [{ from: '22:00', to: '06:00' }],
     criticalPct: 5,
   },
-  pump: { pin: 24, minOnS: 20, minOffS: 45, maxStartsPerHour: 5 },
+  pump: { pin: 24, minOnS: 20, minOffS: 45, maxStartsPerHour: 5, maxStartsPerDay: 11 },
 });
 const rules = rulesFor(config);
 const c = rules.control;
@@ -98,20 +101,32 @@ function simulate([plant, ticks]: [Plant, Tick[]], check: (step: StepCheck) => v
       disagreement: t.quality === 'disagree' ? { electrode: 'middle', kind: t.disagreeKind } : undefined,
     };
     const input = reading(rules, spec);
+    let accepted: TankCommand | undefined;
     if (t.command) {
       const outcome = applyCommand(rules, state, t.command as TankCommand, input, now, 'prop');
-      if (outcome.accepted) state = outcome.state;
+      if (outcome.accepted) {
+        state = outcome.state;
+        accepted = t.command as TankCommand;
+      }
     }
     const before: Trace = { now, state };
     // Local time runs with the monotonic clock (window edges happen), unless the clock is unsynchronized.
     const minuteOfDay = t.clockSynced ? Math.floor((21 * 60 + now / 60_000) % 1440) : undefined;
     const decision = decide(rules, state, { nowMs: now, localMinuteOfDay: minuteOfDay, level: input });
-    check({ before, decision, spec, now });
+    check({ before, decision, spec, now, accepted });
     state = decision.state;
   }
 }
 
-type StepCheck = { before: Trace; decision: ReturnType<typeof decide>; spec: ReadingSpec; now: number };
+type StepCheck = {
+  before: Trace;
+  decision: ReturnType<typeof decide>;
+  spec: ReadingSpec;
+  now: number;
+  /** The operator command accepted just before this decision, if any. */
+  accepted?: TankCommand;
+};
+const DAY_MS = 86_400_000;
 
 // size 'max': fast-check would otherwise keep arrays small, and short sequences miss timing bugs.
 const sequences = fc.tuple(plantArb, fc.array(tickArb, { minLength: 1, maxLength: 200, size: 'max' }));
@@ -140,9 +155,56 @@ describe('controller invariants (property-based)', () => {
       fc.property(sequences, (ticks) => {
         simulate(ticks, ({ decision, spec }) => {
           if (!decision.outputs.pumpOn) return;
-          expect(spec.dryRunDry).toBe(false);
           if (spec.pct !== undefined && ['ok', 'noisy'].includes(spec.quality!))
             expect(spec.pct).toBeGreaterThanOrEqual(pump.stopBelowPct);
+          if (!spec.dryRunDry) return;
+          // A dry probe is overruled only once it is latched faulty (proven or bypassed by an admin), and
+          // then only on a usable level at or above the raised stop level.
+          expect(decision.state.probeFault).toBeDefined();
+          expect(spec.pct).toBeDefined();
+          expect(['ok', 'noisy', 'disagree']).toContain(spec.quality);
+          expect(spec.pct!).toBeGreaterThanOrEqual(pump.stopBelowPct + DEGRADED_STOP_MARGIN_PCT);
+        });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('after a high-high trip, opens the valve only once the level sensor agrees and has moved, or after a reset', () => {
+    fc.assert(
+      fc.property(sequences, (ticks) => {
+        // An independent model of the latch: tripped at a reading, released by a reset or by a dry probe
+        // with an agreeing level sensor that has moved since the trip.
+        let tripPct: number | null | undefined; // undefined: no trip latched; null: tripped without a level
+        simulate(ticks, ({ before, decision, spec, accepted }) => {
+          if (accepted?.action === 'reset-alarms') tripPct = undefined;
+          const agrees = spec.pct !== undefined && ['ok', 'noisy'].includes(spec.quality!);
+          const moved =
+            tripPct === null ||
+            (tripPct !== undefined && Math.abs(spec.pct! - tripPct) >= HIGH_HIGH_RELEASE_MOVE_PCT);
+          if (tripPct !== undefined && !spec.highHighWet && agrees && moved) tripPct = undefined;
+          if (decision.outputs.valveOpen && !before.state.valveOpen) expect(tripPct).toBeUndefined();
+          if (spec.highHighWet && tripPct === undefined) tripPct = spec.pct ?? null;
+        });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('never opens the valve nor starts the pump more often than allowed in any rolling day', () => {
+    fc.assert(
+      fc.property(sequences, (ticks) => {
+        const openings: number[] = [];
+        const starts: number[] = [];
+        simulate(ticks, ({ decision, now }) => {
+          for (const e of decision.events) {
+            if (e.type === 'valve' && e.open) openings.push(now);
+            if (e.type === 'pump' && e.on) starts.push(now);
+          }
+          expect(openings.filter((t) => now - t < DAY_MS).length).toBeLessThanOrEqual(
+            c.maxValveOpeningsPerDay,
+          );
+          expect(starts.filter((t) => now - t < DAY_MS).length).toBeLessThanOrEqual(pump.maxStartsPerDay);
         });
       }),
       { numRuns: RUNS },

@@ -128,6 +128,24 @@ describe('level estimator', () => {
     expect(reading.problem).toMatch(/probe "middle" at 50% is wet but the level sensor reads 20%/);
   });
 
+  it('names an impossible probe pattern (dry below wet) and lists every disagreeing electrode', () => {
+    const est = new LevelEstimator(tank(), 0);
+    // A cut bottom wire: bottom dry under a wet middle, the level sensor at 60%.
+    const probes = { bottom: false, middle: true, top: false };
+    const { reading } = feed(est, 0, Array(12).fill(ok(distanceAtPct(60))), probes);
+    expect(reading.probeConflict).toEqual({ dry: 'bottom', wetAbove: 'middle' });
+    expect(reading.dryRunDry).toBe(true);
+    expect(reading.disagreements).toEqual([{ electrode: 'bottom', kind: 'probe-drier' }]);
+    // At 20% the middle probe is (rightly) dry: no impossible pattern, the bottom still disagrees.
+    const low = feed(est, 30_000, Array(40).fill(ok(distanceAtPct(20))), {
+      bottom: false,
+      middle: false,
+      top: false,
+    });
+    expect(low.reading.probeConflict).toBeUndefined();
+    expect(low.reading.disagreements).toEqual([{ electrode: 'bottom', kind: 'probe-drier' }]);
+  });
+
   it('reports high-high wet and dry-run dry from debounced probes', () => {
     const est = new LevelEstimator(tank(), 0);
     const { reading } = feed(est, 0, Array(10).fill(ok(distanceAtPct(95))), {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ControllerState } from '../../../daemon/control/types.js';
-import { restoreSnapshot, shiftTimes, takeSnapshot } from '../../../daemon/runtime/snapshot.js';
+import {
+  migrateSnapshot,
+  restoreSnapshot,
+  shiftTimes,
+  SNAPSHOT_VERSION,
+  takeSnapshot,
+  type Snapshot,
+} from '../../../daemon/runtime/snapshot.js';
 
 /** A state with every optional part present, so a forgotten time field shows up. */
 function fullState(t: number): ControllerState {
@@ -20,12 +27,23 @@ function fullState(t: number): ControllerState {
       startedAtMs: t + 6,
       startLitres: 100,
       openMsBefore: 1000,
-      checkpointAtMs: t + 7,
-      checkpointPct: 10,
+      riseCheck: { openMsSum: 60_000, risePctSum: 0.5 },
+      openSegment: { atMs: t + 7, pct: 10 },
     },
     lockout: { reason: 'no-rise', untilMs: t + 8 },
     noRiseTrips: 1,
-    alarms: { leak: { sinceMs: t + 9, message: 'x', clearAtMs: t + 10, clearingSinceMs: t + 11 } },
+    highHighTrip: { sinceMs: t + 15, sensorPct: 70 },
+    probeFault: { electrode: 'bottom', sinceMs: t + 16 },
+    thresholds: { lowPct: 20, highPct: 70, by: 'alice', configLowPct: 15, configHighPct: 80 },
+    alarms: {
+      leak: {
+        sinceMs: t + 9,
+        message: 'x',
+        clearAtMs: t + 10,
+        clearingSinceMs: t + 11,
+        acknowledged: { by: 'alice', atMs: t + 17 },
+      },
+    },
     flow: {
       points: [[t + 12, 50, 0]],
       quiet: { startMs: t + 13, lastAtMs: t + 14, n: 1, st: 0, sy: 5, stt: 0, sty: 0 },
@@ -54,7 +72,7 @@ function times(state: ControllerState): number[] {
 describe('state snapshot', () => {
   it('shifts every monotonic time of the state', () => {
     const before = times(fullState(1000));
-    expect(before).toHaveLength(14);
+    expect(before).toHaveLength(17);
     expect(times(shiftTimes(fullState(1000), 500))).toEqual(before.map((t) => t + 500));
   });
 
@@ -70,8 +88,46 @@ describe('state snapshot', () => {
     expect(s.pumpOn).toBe(false);
     expect(s.wantFill).toBe(true);
     expect(s.lockout?.untilMs).toBe(1008);
-    // The fill's open time up to the snapshot is kept for the fill-time guard.
+    // The fill's open time up to the snapshot is kept for the fill-time guard; the cut segment's rise
+    // is unknown, so it leaves the no-rise check as it was.
     expect(s.fill?.openMsBefore).toBe(1000 + (10_000 - 1002));
+    expect(s.fill?.openSegment).toBeUndefined();
+    expect(s.fill?.riseCheck).toEqual({ openMsSum: 60_000, risePctSum: 0.5 });
+  });
+
+  it('reads a version-1 snapshot: the no-rise check restarts, command thresholds without their record go', () => {
+    const v1 = {
+      version: 1,
+      bootId: 'b1',
+      savedAtMonoMs: 10_000,
+      savedAtWallMs: 1e12,
+      wallSynced: true,
+      clean: true,
+      tanks: {
+        house: {
+          ...fullState(1000),
+          fill: {
+            startedAtMs: 1006,
+            startLitres: 100,
+            openMsBefore: 1000,
+            checkpointAtMs: 1007,
+            checkpointPct: 10,
+          },
+          thresholds: { lowPct: 20, highPct: 70 },
+        },
+      },
+    } as unknown as Snapshot;
+    const migrated = migrateSnapshot(v1);
+    expect(migrated.version).toBe(SNAPSHOT_VERSION);
+    const house = migrated.tanks.house!;
+    expect(house.fill).toEqual({
+      startedAtMs: 1006,
+      startLitres: 100,
+      openMsBefore: 1000,
+      riseCheck: { openMsSum: 0, risePctSum: 0 },
+    });
+    expect(house.thresholds).toBeUndefined();
+    expect(house.lockout).toEqual({ reason: 'no-rise', untilMs: 1008 });
   });
 
   it('after a reboot, moves times by the wall-clock downtime when both ends were synchronized', () => {

@@ -34,7 +34,8 @@ describe('simulated tank physics', () => {
     expect(m.litres - before).toBeLessThan(60 * 20 * 1.1);
     for (let i = 0; i < 10; i++) m.advance(60 * MIN, 0, 3, none);
     expect(m.levelPct).toBeCloseTo(100, 6);
-    expect(m.stats.overflows).toBe(1);
+    expect(m.stats.overfills).toBe(1);
+    expect(m.stats.rainSpills).toBe(0);
   });
 
   it('water flows only when every fill valve in series is open; mains failure stops it', () => {

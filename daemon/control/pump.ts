@@ -1,0 +1,175 @@
+// The pump: it runs while there is evidence of water above the outlet, and stops at once without it.
+//
+// Evidence, normally: a wet dry-run (bottom) probe, and a usable level above the pump's stop level.
+// A dry-run probe can fail (a cut wire, a fouled electrode reads dry): when it reads dry while water is
+// proven above it by two other witnesses (a wetter probe above it AND the level sensor reading above it),
+// it is latched as faulty, the farmer is told, and the pump is protected by the level sensor alone with a
+// more conservative stop level. Where nothing proves water, the pump stops and the alarm says why.
+
+import type { PumpConfig } from '../config/schema.js';
+import { nextSwitch, PUMP_WORDS } from './switching.js';
+import type { Tick } from './tick.js';
+
+/** In the degraded mode (dry-run probe faulty) the pump stops this much higher than its configured level. */
+export const DEGRADED_STOP_MARGIN_PCT = 5;
+
+export interface PumpLevels {
+  stopBelowPct: number;
+  restartAbovePct: number;
+}
+
+/** The pump's stop and restart levels: the configured ones, or raised while the dry-run probe is faulty. */
+export function pumpLevels(t: Pick<Tick, 'rules' | 's'>, pump: PumpConfig): PumpLevels {
+  if (!t.s.probeFault) return { stopBelowPct: pump.stopBelowPct, restartAbovePct: pump.restartAbovePct };
+  const base = Math.max(pump.stopBelowPct, t.rules.dryRunProbe?.pct ?? 0);
+  const stopBelowPct = base + DEGRADED_STOP_MARGIN_PCT;
+  return { stopBelowPct, restartAbovePct: stopBelowPct + (pump.restartAbovePct - pump.stopBelowPct) };
+}
+
+/** Whether water is proven above the dry-run probe although it reads dry (the probe is then faulty). */
+export function waterProvenAboveDryRunProbe(
+  t: Pick<Tick, 'rules' | 'input' | 'c'>,
+  pct: number | undefined,
+): boolean {
+  const probe = t.rules.dryRunProbe;
+  const conflict = t.input.level.probeConflict;
+  return (
+    probe !== undefined &&
+    pct !== undefined &&
+    conflict?.dry === probe.id &&
+    pct >= probe.pct + t.c.disagreeTolerancePct
+  );
+}
+
+/**
+ * The bottom probe reads dry but the level sensor reads well above it, and a level electrode (the
+ * witness) sits between them and below the high threshold: a refill settles it. If the probe is faulty,
+ * the water reaches the witness and proves it (the pump then runs, protected by the level); if the
+ * level sensor is wrong (stuck), the no-rise guard stops the fill and the bottom probe stays the pump's
+ * guard. Either way the tank gets water instead of standing dry with its pump off.
+ */
+export function probeCheckFillWanted(
+  t: Pick<Tick, 'rules' | 'input' | 'c' | 's'>,
+  pct: number,
+  highPct: number,
+): boolean {
+  const { rules, input, s } = t;
+  const probe = rules.dryRunProbe;
+  const witness = rules.witnessProbe;
+  return (
+    rules.pump !== undefined &&
+    probe !== undefined &&
+    witness !== undefined &&
+    witness.pct < highPct &&
+    input.level.dryRunDry &&
+    !s.probeFault &&
+    input.level.probes[witness.id] === false &&
+    pct >= probe.pct + t.c.disagreeTolerancePct
+  );
+}
+
+/** Decides and switches the pump; returns why it is held, if it is. */
+export function decidePump(
+  t: Tick,
+  pump: PumpConfig,
+  pct: number | undefined,
+): { holding?: string; startLimited: boolean } {
+  const { s, now, input } = t;
+  updateProbeFault(t, pct);
+  const levels = pumpLevels(t, pump);
+  if (pct !== undefined) {
+    if (pct < levels.stopBelowPct) s.pumpLowLatched = true;
+    else if (pct >= levels.restartAbovePct) s.pumpLowLatched = false;
+  }
+  // The dry-run probe's word counts unless it is known to be faulty.
+  const probeDry = input.level.dryRunDry && !s.probeFault;
+  const veto = pumpVeto(t, pct, probeDry, levels);
+  t.alarm('dry-run', probeDry || (pct !== undefined && s.pumpLowLatched), () =>
+    probeDry ? dryProbeMessage(t, pct) : `Pump stopped: level below ${levels.stopBelowPct}%`,
+  );
+
+  const manual = s.mode === 'manual' ? s.manual?.pumpOn : undefined;
+  const want = veto ? false : (manual ?? true);
+  const reason = veto ?? (manual !== undefined ? `manual by ${s.manual?.by ?? 'admin'}` : 'water available');
+  const actNow = veto !== undefined || manual === false;
+  const sw = nextSwitch(
+    { on: s.pumpOn, changedAtMs: s.pumpChangedAtMs, starts: s.pumpStarts },
+    want,
+    actNow,
+    {
+      minOnMs: pump.minOnS * 1000,
+      minOffMs: pump.minOffS * 1000,
+      maxStartsPerHour: pump.maxStartsPerHour,
+      maxStartsPerDay: pump.maxStartsPerDay,
+    },
+    now,
+    PUMP_WORDS,
+  );
+  if (sw.on !== s.pumpOn) t.events.push({ type: 'pump', on: sw.on, reason, safety: !sw.on && actNow });
+  s.pumpOn = sw.on;
+  s.pumpChangedAtMs = sw.changedAtMs;
+  s.pumpStarts = sw.starts;
+  return { holding: sw.holding, startLimited: sw.startLimited };
+}
+
+function pumpVeto(
+  t: Tick,
+  pct: number | undefined,
+  probeDry: boolean,
+  levels: PumpLevels,
+): string | undefined {
+  const { s, rules, input } = t;
+  if (probeDry) return 'bottom probe dry';
+  // With the dry-run probe out, the level sensor is the only guard: it must agree with every other probe
+  // (one reading drier than it means it may read high, e.g. stuck).
+  if (s.probeFault && input.level.disagreements?.some((d) => d.electrode !== s.probeFault!.electrode))
+    return 'level sensor disagrees with the probes while the bottom probe is out of service';
+  if (pct !== undefined) return s.pumpLowLatched ? `level below ${levels.stopBelowPct}%` : undefined;
+  // Without a usable level, only a wet dry-run probe that is not known to be faulty is evidence of water.
+  const probeWet = rules.dryRunProbe !== undefined && !input.level.dryRunDry && !s.probeFault;
+  return probeWet ? undefined : 'no evidence of water above the outlet';
+}
+
+/** Latches a faulty dry-run probe when water is proven above it; clears when it reads wet again. */
+function updateProbeFault(t: Tick, pct: number | undefined): void {
+  const { s, input, now, rules } = t;
+  const probe = rules.dryRunProbe;
+  if (!probe) return;
+  if (!s.probeFault && input.level.dryRunDry && waterProvenAboveDryRunProbe(t, pct))
+    s.probeFault = { electrode: probe.id, sinceMs: now };
+  // Cleared when the probe reads wet again, and an admin's bypass when its time is up.
+  else if (
+    s.probeFault &&
+    (!input.level.dryRunDry || (s.probeFault.untilMs !== undefined && now >= s.probeFault.untilMs))
+  )
+    s.probeFault = undefined;
+  t.alarm('probe-fault', s.probeFault !== undefined, () => probeFaultMessage(t, pct));
+}
+
+function probeFaultMessage(t: Tick, pct: number | undefined): string {
+  const fault = t.s.probeFault!;
+  const wetAbove = t.input.level.probeConflict?.wetAbove;
+  const levels = t.rules.pump ? pumpLevels(t, t.rules.pump) : undefined;
+  const cause = fault.by
+    ? `bypassed by ${fault.by}`
+    : `reads dry below the wet probe "${wetAbove ?? '?'}" with the level sensor at ${Math.round(pct ?? 0)}%`;
+  return (
+    `Probe "${fault.electrode}" faulty (${cause}): check its wire and electrode. ` +
+    (levels
+      ? `The pump is protected by the level sensor and stops below ${Math.round(levels.stopBelowPct)}%`
+      : '')
+  );
+}
+
+function dryProbeMessage(t: Tick, pct: number | undefined): string {
+  const sensor = t.input.level.levelPct;
+  const probe = t.rules.dryRunProbe;
+  if (sensor !== undefined && probe !== undefined && sensor >= probe.pct + t.c.disagreeTolerancePct)
+    return (
+      `Pump stopped: bottom probe is dry but the level sensor reads ${Math.round(sensor)}%; ` +
+      'nothing else proves water: check the bottom probe (an admin may run the pump by hand)'
+    );
+  return pct === undefined
+    ? 'Pump stopped: bottom probe is dry and there is no level reading'
+    : 'Pump stopped: bottom probe is dry';
+}

@@ -1,0 +1,278 @@
+// The safety latches the fault campaign taught us: a high-high trip is not retried by the next tick, the
+// no-rise guard sees through a fill cut into short openings, a cut dry-run probe wire does not leave the
+// house without water when other sensors prove there is some, and switching stays bounded per day.
+
+import { describe, expect, it } from 'vitest';
+import { applyCommand } from '../../../daemon/control/commands.js';
+import { HIGH_HIGH_RELEASE_MOVE_PCT } from '../../../daemon/control/fill-guards.js';
+import { DEGRADED_STOP_MARGIN_PCT } from '../../../daemon/control/pump.js';
+import { ControllerHarness, HOUR, MIN, reading, type ReadingSpec } from '../../helpers/control.js';
+import { tank } from '../../helpers/config.js';
+
+const opened = (c: ControllerHarness) => c.events('valve').filter((e) => 'open' in e && e.open).length;
+
+describe('high-high trip latch (API 2350: a safety trip is not retried as if nothing happened)', () => {
+  it('a stuck level sensor under a wet high-high probe: the valve closes once and stays closed', () => {
+    const c = new ControllerHarness(tank());
+    c.tick({ pct: 10 });
+    expect(c.last.outputs.valveOpen).toBe(true);
+    // The sensor sticks at 79% while the water rises to the top probe, then falls just below it again.
+    c.tick({ pct: 79, highHighWet: true }, MIN);
+    expect(c.last.outputs.valveOpen).toBe(false);
+    c.run(12 * HOUR, { pct: 79 }, MIN);
+    expect(opened(c)).toBe(1);
+    expect(c.last.status.alarms).toContain('high-high');
+    expect(c.last.status.statusText).toMatch(
+      /^Fault: High-high probe wet while the level sensor reads 79%.*check it/,
+    );
+    expect(c.last.status.holding).toBeUndefined();
+  });
+
+  it('releases once the level sensor agrees and has moved since the trip, then refilling resumes', () => {
+    const c = new ControllerHarness(tank());
+    c.tick({ pct: 10 });
+    c.tick({ pct: 79, highHighWet: true }, MIN);
+    c.run(HOUR, { pct: 79 }, MIN);
+    c.run(
+      HOUR,
+      { pct: 79, quality: 'disagree', disagreement: { electrode: 'top', kind: 'probe-drier' } },
+      MIN,
+    );
+    expect(opened(c)).toBe(1); // a disagreeing sensor does not count, however it moved
+    c.tick({ pct: 79 - HIGH_HIGH_RELEASE_MOVE_PCT - 0.1 }, MIN);
+    expect(c.last.outputs.valveOpen).toBe(true);
+    expect(opened(c)).toBe(2);
+  });
+
+  it('rain over the probe with an agreeing sensor: latched until the water has gone down, no fill meanwhile', () => {
+    const c = new ControllerHarness(tank());
+    c.tick({ pct: 93, highHighWet: true });
+    expect(c.last.status.statusText).toBe('Fault: High-high probe wet at 93%: fill valve closed');
+    c.run(HOUR, { pct: 91.5 }, MIN);
+    expect(c.state.highHighTrip).toBeDefined();
+    c.tick({ pct: 90.5 }, MIN);
+    expect(c.state.highHighTrip).toBeUndefined();
+    expect(opened(c)).toBe(0);
+  });
+
+  it('a manual open is refused while latched; reset-alarms (an admin) releases it', () => {
+    const c = new ControllerHarness(tank());
+    c.tick({ pct: 10 });
+    c.tick({ pct: 40, highHighWet: true }, MIN);
+    c.run(10 * MIN, { pct: 40 }, MIN);
+    const level = reading(c.rules, { pct: 40 });
+    const refused = applyCommand(c.rules, c.state, { action: 'valve', open: true }, level, c.nowMs, 'alice');
+    expect(refused).toMatchObject({
+      accepted: false,
+      reason: expect.stringMatching(/high-high probe tripped/),
+    });
+    const reset = applyCommand(c.rules, c.state, { action: 'reset-alarms' }, level, c.nowMs, 'alice');
+    expect(reset.accepted).toBe(true);
+    if (reset.accepted) c.state = reset.state;
+    c.tick({ pct: 40 }, MIN);
+    expect(c.last.outputs.valveOpen).toBe(true);
+  });
+});
+
+describe('no-rise guard over open time', () => {
+  it('trips on a level that does not rise although the fill is cut into one-minute openings', () => {
+    const c = new ControllerHarness(
+      tank({ control: { minValveClosedS: 30, minValveOpenS: 0, maxValveOpeningsPerHour: 60 } }),
+    );
+    let trippedAt: number | undefined;
+    for (let i = 0; i < 60 && trippedAt === undefined; i++) {
+      c.tick({ pct: 10 }, 40_000);
+      c.tick({ pct: 10 }, MIN); // open a minute...
+      c.tick({ quality: 'stale' }, 1000); // ...closed by a flapping reading
+      if (c.state.lockout?.reason === 'no-rise') trippedAt = i;
+    }
+    expect(trippedAt).toBeDefined();
+    expect(opened(c)).toBeLessThanOrEqual(16);
+    expect(c.last.status.alarms).toContain('no-rise');
+  });
+
+  it('a pause does not reset the check, and a rising fill passes it', () => {
+    const c = new ControllerHarness(tank({ control: { refillWindows: [{ from: '12:00', to: '12:10' }] } }));
+    c.minuteOfDay = 12 * 60;
+    c.tick({ pct: 10 });
+    c.run(12 * MIN, (t) => ({ pct: 10 + Math.min(t, 10 * MIN) / MIN / 5 }), MIN); // +2% in 10 open minutes
+    expect(c.last.outputs.valveOpen).toBe(false); // the window closed
+    c.minuteOfDay = 12 * 60;
+    c.run(20 * MIN, (t) => ({ pct: 12 + t / MIN / 5 }), MIN);
+    expect(c.last.status.alarms).not.toContain('no-rise');
+  });
+});
+
+describe('a cut dry-run probe wire (the bottom probe reads dry)', () => {
+  const bottomCut: ReadingSpec = {
+    pct: 50,
+    quality: 'disagree',
+    dryRunDry: true,
+    disagreement: { electrode: 'bottom', kind: 'probe-drier' },
+    probeConflict: { dry: 'bottom', wetAbove: 'middle' },
+    probes: { bottom: false, middle: true, top: false },
+  };
+
+  it('with a wet probe above it and the level sensor agreeing: probe fault, the pump keeps running on the level', () => {
+    const c = new ControllerHarness(tank());
+    c.run(5 * MIN, { pct: 50 }, MIN);
+    expect(c.last.outputs.pumpOn).toBe(true);
+    c.run(HOUR, bottomCut, MIN);
+    expect(c.last.outputs.pumpOn).toBe(true);
+    expect(c.last.status.alarms).toContain('probe-fault');
+    expect(c.last.status.statusText).toMatch(
+      /^Fault: Probe "bottom" faulty.*check its wire.*stops below 13%/,
+    );
+    // The level protects the pump now, at a raised stop level.
+    const stop = Math.max(8, c.rules.dryRunProbe!.pct) + DEGRADED_STOP_MARGIN_PCT;
+    const below = {
+      ...bottomCut,
+      pct: stop - 0.5,
+      probeConflict: undefined,
+      probes: { bottom: false, middle: false },
+    };
+    c.tick(below, MIN);
+    expect(c.last.outputs.pumpOn).toBe(false);
+    // A second disagreement (the sensor may now read high) takes the level's word away too.
+    c.run(10 * MIN, { ...bottomCut, pct: 45 }, MIN);
+    expect(c.last.outputs.pumpOn).toBe(true);
+    c.tick(
+      {
+        ...bottomCut,
+        pct: 60,
+        disagreements: [bottomCut.disagreement!, { electrode: 'middle', kind: 'probe-drier' }],
+      },
+      MIN,
+    );
+    expect(c.last.outputs.pumpOn).toBe(false);
+  });
+
+  it('below the witness probe: a refill settles it instead of leaving the tank standing with the pump off', () => {
+    const c = new ControllerHarness(tank());
+    const cut = {
+      ...bottomCut,
+      pct: 40,
+      probeConflict: undefined,
+      probes: { bottom: false, middle: false, top: false },
+    };
+    c.run(5 * MIN, cut, MIN);
+    expect(c.last.outputs.pumpOn).toBe(false);
+    expect(c.last.outputs.valveOpen).toBe(true);
+    expect(c.events('valve')[0]).toMatchObject({ reason: expect.stringMatching(/check the bottom probe/) });
+    expect(c.last.status.faults.join()).toMatch(/bottom probe is dry but the level sensor reads 40%/);
+    // The water reaches the witness: proven, the pump runs.
+    c.run(10 * MIN, { ...bottomCut, pct: 55 }, MIN);
+    expect(c.last.outputs.pumpOn).toBe(true);
+  });
+
+  it('without a second witness: the pump stays stopped and the alarm says what to check', () => {
+    const c = new ControllerHarness(
+      tank({ probes: { electrodes: [{ id: 'bottom', heightMm: 80, pin: 17, role: 'dry-run' }] } }),
+    );
+    c.run(
+      HOUR,
+      {
+        pct: 50,
+        quality: 'disagree',
+        dryRunDry: true,
+        disagreement: { electrode: 'bottom', kind: 'probe-drier' },
+      },
+      MIN,
+    );
+    expect(c.last.outputs.pumpOn).toBe(false);
+    expect(c.last.status.alarms).not.toContain('probe-fault');
+    expect(c.last.status.faults.join()).toMatch(/check the bottom probe/);
+  });
+
+  it("an admin's bypass lasts as long as the manual override, no longer", () => {
+    const c = new ControllerHarness(
+      tank({ probes: { electrodes: [{ id: 'bottom', heightMm: 80, pin: 17, role: 'dry-run' }] } }),
+    );
+    const spec: ReadingSpec = {
+      pct: 50,
+      quality: 'disagree',
+      dryRunDry: true,
+      disagreement: { electrode: 'bottom', kind: 'probe-drier' },
+    };
+    c.run(5 * MIN, spec, MIN);
+    const out = applyCommand(
+      c.rules,
+      c.state,
+      { action: 'pump', on: true, minutes: 30 },
+      reading(c.rules, spec),
+      c.nowMs,
+      'alice',
+    );
+    expect(out.accepted).toBe(true);
+    if (out.accepted) c.state = out.state;
+    c.run(29 * MIN, spec, MIN);
+    expect(c.last.outputs.pumpOn).toBe(true);
+    c.run(3 * MIN, spec, MIN);
+    expect(c.last.outputs.pumpOn).toBe(false);
+    expect(c.state.probeFault).toBeUndefined();
+  });
+});
+
+describe('switching bounded per rolling day', () => {
+  it('valve openings stop at maxValveOpeningsPerDay and resume as the day rolls on', () => {
+    const c = new ControllerHarness(
+      tank({
+        control: {
+          maxValveOpeningsPerDay: 5,
+          maxValveOpeningsPerHour: 60,
+          minValveClosedS: 60,
+          minValveOpenS: 0,
+        },
+      }),
+    );
+    for (let i = 0; i < 30; i++) {
+      c.tick({ pct: 10 }, 20 * MIN);
+      c.tick({ quality: 'stale' }, 1000);
+    }
+    expect(opened(c)).toBe(5);
+    expect(
+      c.decisions.some((d) => /opened 5 times in the last 24 hours/.test(d.decision.status.holding ?? '')),
+    ).toBe(true);
+    expect(c.decisions.some((d) => d.decision.status.alarms.includes('short-cycling'))).toBe(true);
+    c.run(24 * HOUR, { pct: 10 }, 10 * MIN);
+    expect(opened(c)).toBeGreaterThan(5);
+    const times = c.decisions
+      .filter((d) => d.decision.events.some((e) => e.type === 'valve' && e.open))
+      .map((d) => d.atMs);
+    for (const t of times)
+      expect(times.filter((x) => x >= t && x < t + 24 * HOUR).length).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('acknowledging an alarm', () => {
+  it('marks it seen; it stays until its condition clears; a cleared alarm cannot be acknowledged', () => {
+    const c = new ControllerHarness(tank());
+    c.tick({ pct: 3 });
+    expect(c.last.status.alarms).toContain('level-critical');
+    const level = reading(c.rules, { pct: 3 });
+    const ack = applyCommand(
+      c.rules,
+      c.state,
+      { action: 'ack-alarm', alarm: 'level-critical' },
+      level,
+      c.nowMs,
+      'alice',
+    );
+    expect(ack.accepted).toBe(true);
+    if (ack.accepted) c.state = ack.state;
+    c.tick({ pct: 3 }, MIN);
+    expect(c.last.status.acknowledged).toEqual(['level-critical']);
+    expect(c.last.status.alarms).toContain('level-critical');
+    c.run(10 * MIN, { pct: 30 }, MIN);
+    expect(c.last.status.alarms).not.toContain('level-critical');
+    const late = applyCommand(
+      c.rules,
+      c.state,
+      { action: 'ack-alarm', alarm: 'level-critical' },
+      level,
+      c.nowMs,
+      'alice',
+    );
+    expect(late).toMatchObject({ accepted: false, reason: 'alarm level-critical is not active' });
+  });
+});
