@@ -139,7 +139,11 @@ export class SessionStore {
   private alive(s: SessionRecord): boolean {
     const now = this.deps.now();
     const { idleMs, absoluteMs } = this.deps.policy;
-    return now - s.lastSeenMs < idleMs && now - s.createdMs < absoluteMs && s.createdMs <= now + 60_000;
+    // A clock that went back (a Pi without RTC, before NTP) leaves times in the future: they count as now,
+    // so a session never lives longer than its limits measured from the moment that was noticed.
+    if (s.createdMs > now) s.createdMs = now;
+    if (s.lastSeenMs > now) s.lastSeenMs = now;
+    return now - s.lastSeenMs < idleMs && now - s.createdMs < absoluteMs;
   }
 
   /** The oldest sessions of a user beyond maxPerUser end. */

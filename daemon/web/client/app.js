@@ -81,9 +81,9 @@ function connectionLabel() {
     case 'offline':
       return t.offline;
     case 'reconnecting':
-      return t.reconnecting;
+      return t.reconnectingShort;
     default:
-      return t.connecting;
+      return t.connectingShort;
   }
 }
 

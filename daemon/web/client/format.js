@@ -110,6 +110,16 @@ export function size(mb) {
   return mb >= 1024 ? t.gigabytes(number1.format(mb / 1024)) : t.megabytes(number0.format(mb));
 }
 
+/**
+ * "10:42 (3 min ago)" from a time and an age in seconds.
+ * @param {string|null|undefined} when
+ * @param {number|null} ageS
+ */
+export function timeWithAge(when, ageS) {
+  if (!when || ageS === null) return t.unknown;
+  return ageS < 5 ? t.justNow(time(when)) : t.relative(time(when), t.ago(ageS));
+}
+
 /** @param {number} s */
 export function duration(s) {
   return t.durationMin(s / 60);

@@ -19,6 +19,9 @@ const RECENT_EVENTS = 50;
 export const live = {
   /** @type {Map<string, TankState>} */
   tanks: new Map(),
+  /** When each tank's state arrived (this device's clock, ms): ages are counted on the gateway's clock. */
+  /** @type {Map<string, number>} */
+  receivedAt: new Map(),
   /** @type {SystemHealth|null} */
   system: null,
   /** @type {TankEvent[]} newest first, as they arrived on this page */
@@ -95,6 +98,7 @@ function open() {
   es.addEventListener('snapshot', (e) => {
     const snap = JSON.parse(/** @type {MessageEvent} */ (e).data);
     live.tanks = new Map(snap.tanks.map((/** @type {TankState} */ s) => [s.tank, s]));
+    live.receivedAt = new Map(snap.tanks.map((/** @type {TankState} */ s) => [s.tank, Date.now()]));
     live.system = snap.system;
     live.alarmsVersion++;
     took(e);
@@ -109,6 +113,7 @@ function open() {
     )
       live.alarmsVersion++;
     live.tanks.set(s.tank, s);
+    live.receivedAt.set(s.tank, Date.now());
     took(e);
   });
   es.addEventListener('event', (e) => {
@@ -186,6 +191,18 @@ function reopenLater() {
   clearTimeout(retryTimer);
   retryTimer = setTimeout(open, retryMs);
   retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
+}
+
+/**
+ * Seconds since the tank's last good reading, on the gateway's clock (the phone's may be wrong): the age
+ * the state had when it was sent, plus the time since it arrived.
+ * @param {TankState} s
+ */
+export function readingAgeS(s) {
+  if (!s.lastGoodTime) return null;
+  const atSend = Date.parse(s.time) - Date.parse(s.lastGoodTime);
+  const since = Date.now() - (live.receivedAt.get(s.tank) ?? Date.now());
+  return Math.max(0, (atSend + since) / 1000);
 }
 
 /** The tank's state is current: a live stream and a usable reading. */

@@ -18,6 +18,8 @@ export const t = {
   live: 'Live',
   connecting: 'Connecting…',
   reconnecting: 'Reconnecting…',
+  reconnectingShort: 'Reconnecting',
+  connectingShort: 'Connecting',
   offline: 'Offline',
   notLiveBanner: (/** @type {string|null} */ since) =>
     since ? `Reconnecting… The values shown are from ${since} and may be out of date.` : 'Reconnecting…',

@@ -192,7 +192,7 @@ describe('the dashboard when the sensor stops, the mail server is down and the d
     const pill = page.getByTestId('connection');
     expect(await pill.textContent()).toBe('Live');
     const stopping = plane.stopDaemon();
-    await expect.poll(() => pill.textContent(), { timeout: UI_TIMEOUT_MS }).toBe('Reconnecting…');
+    await expect.poll(() => pill.textContent(), { timeout: UI_TIMEOUT_MS }).toBe('Reconnecting');
     await page.getByTestId('connection-banner').waitFor();
     expect(await page.getByTestId('connection-banner').textContent()).toMatch(
       /Reconnecting… The values shown are from/,

@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import { html, Icon, useInterval } from '../ui.js';
 import { t, alarmName } from '../strings.js';
 import * as f from '../format.js';
-import { live, isCurrent } from '../live.js';
+import { live, isCurrent, readingAgeS } from '../live.js';
 import { Controls } from './controls.js';
 
 /** @typedef {import('../types.js').TankState} TankState */
@@ -55,7 +55,7 @@ export function TankGraphic({ id, pct, low, high, current, label }) {
         width="76"
         height=${Math.max(0, bottom - waterY - 2)}
         rx="6"
-        class=${current ? 'water' : 'water water-stale'}
+        class=${current ? 'water' : 'water-stale'}
         fill=${current ? undefined : `url(#${hatch})`}
       />`
     }
@@ -97,7 +97,7 @@ function TankCard({ info, state: s, canCommand, now, onControls }) {
   const notCurrentWhy = !current
     ? live.connection !== 'live'
       ? t.notLiveExplain
-      : t.staleExplain(s.lastGoodTime ? f.timeAgo(s.lastGoodTime, now) : null)
+      : t.staleExplain(s.lastGoodTime ? f.timeWithAge(s.lastGoodTime, readingAgeS(s)) : null)
     : null;
   const acknowledged = new Set(s.acknowledged ?? []);
 
@@ -150,7 +150,7 @@ function TankCard({ info, state: s, canCommand, now, onControls }) {
       </div>
       <div>
         <dt>${t.lastReading}</dt>
-        <dd>${s.lastGoodTime ? f.timeAgo(s.lastGoodTime, now) : t.unknown}</dd>
+        <dd>${f.timeWithAge(s.lastGoodTime, readingAgeS(s))}</dd>
       </div>
     </dl>
     <p class="muted small">
