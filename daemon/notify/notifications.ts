@@ -200,11 +200,12 @@ export class Notifications {
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delayMs / (this.deps.clock.rate ?? 1));
+    this.timer = setTimeout(() => void this.runOnce(), delayMs / (this.deps.clock.rate ?? 1));
     this.timer.unref();
   }
 
-  private async tick(): Promise<void> {
+  /** One pass of the sender: the heartbeat, then every recipient with something due (the timer calls it). */
+  async runOnce(): Promise<void> {
     if (this.stopped) return;
     this.heartbeatCheck();
     const now = this.deps.clock.monotonicMs();
