@@ -9,7 +9,7 @@ import type { NotifyConfig, NotifyRecipient, NotifySeverity } from '../config/no
 import type { Logger } from '../log.js';
 import type { TankEventPayload, TankStatePayload } from '../telemetry/topics.js';
 import type { FeedEntry } from '../web/live-feed.js';
-import { localDayFrom, type LocalDay } from '../web/trends.js';
+import { localDayIn, type LocalDay } from '../web/trends.js';
 import { EmailChannel, WebhookChannel, type Channel } from './channels.js';
 import { composeMessage } from './messages.js';
 import {
@@ -79,7 +79,7 @@ export class Notifications {
     const { notify } = deps;
     this.queue = new NotifyQueue(deps.file, notify.maxQueued);
     this.localTime = new LocalTime(deps.gateway.timezone);
-    this.localDay = localDayFrom((t) => this.localTime.hourOfDay(t));
+    this.localDay = localDayIn((t) => this.localTime.hourOfDay(t));
     const timeoutMs = notify.timeoutS * 1000;
     this.email =
       deps.channels?.email ?? (notify.email ? new EmailChannel(notify.email, timeoutMs) : undefined);

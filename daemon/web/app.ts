@@ -6,12 +6,15 @@ import { isIP } from 'node:net';
 import type { Logger } from '../log.js';
 import type { UserRecord } from '../security/roles.js';
 import { header, parseCookies, problem, type Route, type WebRequest, type WebResponse } from './http.js';
+import { RateLimiter, type RatePolicy } from './rate-limit.js';
 import { csrfTokenMatches, type SessionStore } from './sessions.js';
 
 export const SESSION_COOKIE = 'tank-session';
 /** Under HTTPS the cookie is bound to this origin and to HTTPS by its name (the __Host- prefix). */
 export const SECURE_SESSION_COOKIE = '__Host-tank-session';
 export const CSRF_HEADER = 'x-csrf-token';
+/** API requests per client address: a page needs a few a minute, a burst at load. */
+export const API_RATE: RatePolicy = { burst: 40, perSecond: 10 };
 
 export function cookieName(secure: boolean): string {
   return secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
@@ -36,6 +39,8 @@ export interface AppDeps {
   /** Host names besides IP literals and localhost. */
   hostnames: readonly string[];
   log: Logger;
+  /** Monotonic ms for the rate limit (default: performance.now). */
+  now?: () => number;
 }
 
 interface CompiledRoute {
@@ -47,6 +52,7 @@ interface CompiledRoute {
 export function createApp(deps: AppDeps): (req: WebRequest) => Promise<WebResponse> {
   const compiled = deps.routes.map(compile);
   const hostnames = new Set(deps.hostnames.map((h) => h.toLowerCase()));
+  const limiter = new RateLimiter(API_RATE, deps.now ?? (() => performance.now()));
 
   return async (req) => {
     if (!hostAllowed(header(req, 'host'), hostnames))
@@ -56,6 +62,12 @@ export function createApp(deps: AppDeps): (req: WebRequest) => Promise<WebRespon
     if (!found) return problem(404, 'not-found', 'Not found.');
     const { route, params } = found;
     req.params = params;
+    // The page's files are cached and cheap; the API and the metrics are what a runaway client could spend.
+    if ((req.path.startsWith('/api/') || req.path === '/metrics') && !limiter.take(req.address))
+      return {
+        ...problem(429, 'rate', 'Too many requests: slow down.'),
+        headers: { 'retry-after': '1', 'content-type': 'application/json; charset=utf-8' },
+      };
 
     req.session = await resolveSession(deps, req);
     if ((route.access === 'session' || route.access === 'admin') && !req.session)

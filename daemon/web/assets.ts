@@ -2,10 +2,14 @@
 // (Preact, htm, uPlot from node_modules), served by the daemon itself with no build step. At start each
 // module's imports are rewritten to content-hashed URLs (a bare 'preact' becomes /assets/vendor/...),
 // dependencies first, so a file's hash covers what it imports and every asset can be cached immutable.
-// Compressed (brotli and gzip) in the thread pool after start; until then a request waits for it.
+// Compressed (brotli and gzip) once: `npm run build` fills a cache of compressed files by content hash
+// (dist/web-cache, shipped in the package), so a gateway never compresses at start (brotli at its best
+// level holds megabytes while it works). Without the cache (a source checkout not built yet, an edited
+// file) the daemon compresses in the thread pool after start and writes the cache if it may; until then
+// a request waits for it.
 
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, posix, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +28,8 @@ export interface Asset {
   /** Cached for a year without revalidation (the URL changes with the content). */
   immutable: boolean;
   etag: string;
+  /** SHA-256 of the content, hex (names it in the compression cache). */
+  sha256: string;
   raw: Buffer;
   gzip?: Buffer;
   br?: Buffer;
@@ -51,14 +57,15 @@ const SOURCE_MAP_LINE = /\n\/\/# sourceMappingURL=\S+\s*$/;
  */
 const BLOCK_COMMENT = /\/\*[^]*?\*\//g;
 
-/** The client directory in a source checkout or a package: beside dist/, at daemon/web/client. */
-export const DEFAULT_CLIENT_DIR = join(
+/** The package's root, from this file in dist/daemon/web/ or (tests) daemon/web/. */
+const PACKAGE_ROOT = join(
   dirname(new URL(import.meta.url).pathname),
   ...(new URL(import.meta.url).pathname.includes(`${sep}dist${sep}`) ? ['..', '..', '..'] : ['..', '..']),
-  'daemon',
-  'web',
-  'client',
 );
+/** The client directory in a source checkout or a package: daemon/web/client. */
+export const DEFAULT_CLIENT_DIR = join(PACKAGE_ROOT, 'daemon', 'web', 'client');
+/** Compressed assets by content hash, filled by `npm run build`. */
+export const DEFAULT_CACHE_DIR = join(PACKAGE_ROOT, 'dist', 'web-cache');
 
 interface Source {
   name: string;
@@ -108,10 +115,12 @@ export class AssetCatalog {
   private readonly byUrl = new Map<string, Asset>();
   private readonly byName = new Map<string, Asset>();
   private compressing: Promise<void> = Promise.resolve();
+  private lastCounts = { cached: 0, compressed: 0 };
 
   constructor(
     private readonly clientDir: string,
     private readonly log: Logger,
+    private readonly cacheDir: string | undefined = DEFAULT_CACHE_DIR,
   ) {}
 
   async load(): Promise<void> {
@@ -160,7 +169,8 @@ export class AssetCatalog {
         );
       }
       visiting.delete(name);
-      const hash = createHash('sha256').update(content).digest('base64url').slice(0, HASH_CHARS);
+      const digest = createHash('sha256').update(content).digest();
+      const hash = digest.toString('base64url').slice(0, HASH_CHARS);
       const url = name === 'index.html' ? '/' : `/assets/${withHash(name, hash)}`;
       const asset: Asset = {
         name,
@@ -168,6 +178,7 @@ export class AssetCatalog {
         type: TYPES[ext] ?? 'application/octet-stream',
         immutable: url !== '/',
         etag: `W/"${hash}"`,
+        sha256: digest.toString('hex'),
         raw: content,
       };
       this.byUrl.set(url, asset);
@@ -180,7 +191,7 @@ export class AssetCatalog {
       files: this.byUrl.size,
       bytes: [...this.byUrl.values()].reduce((n, a) => n + a.raw.length, 0),
     });
-    this.compressing = this.compressAll();
+    this.compressing = this.compressAll().then((c) => void (this.lastCounts = c));
   }
 
   /** The asset served at a URL path, once compressed (waits for compression the first time). */
@@ -203,25 +214,55 @@ export class AssetCatalog {
     return this.compressing;
   }
 
-  private async compressAll(): Promise<void> {
+  /** Compressed versions from the cache, or made now (and cached when the directory is writable). */
+  private async compressAll(): Promise<{ cached: number; compressed: number }> {
     const started = Date.now();
+    const counts = { cached: 0, compressed: 0 };
+    let writable = this.cacheDir !== undefined;
     for (const a of this.byUrl.values()) {
       if (!COMPRESSIBLE.has(extname(a.name)) && a.name !== 'index.html') continue;
-      const [br, gz] = await Promise.all([
-        brotli(a.raw, {
-          params: {
-            [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY,
-            [zlib.BROTLI_PARAM_SIZE_HINT]: a.raw.length,
-            // A window just big enough for the file keeps the compressor's memory small.
-            [zlib.BROTLI_PARAM_LGWIN]: Math.max(16, Math.min(22, Math.ceil(Math.log2(a.raw.length + 1)))),
-          },
-        }),
-        gzipAsync(a.raw, { level: 9 }),
-      ]);
+      const file = (ext: string) => join(this.cacheDir ?? '', `${a.sha256}.${ext}`);
+      let [br, gz] = this.cacheDir
+        ? await Promise.all([
+            readFile(file('br')).catch(() => undefined),
+            readFile(file('gz')).catch(() => undefined),
+          ])
+        : [undefined, undefined];
+      if (br && gz) {
+        counts.cached++;
+      } else {
+        [br, gz] = await Promise.all([
+          brotli(a.raw, brotliOptions(a.raw.length)),
+          gzipAsync(a.raw, { level: 9 }),
+        ]);
+        counts.compressed++;
+        if (writable) {
+          try {
+            await mkdir(this.cacheDir!, { recursive: true });
+            await Promise.all([writeFile(file('br'), br), writeFile(file('gz'), gz)]);
+          } catch (err) {
+            writable = false;
+            this.log.debug('dashboard asset cache not writable: compressed in memory', {
+              error: err as Error,
+            });
+          }
+        }
+      }
       if (br.length < a.raw.length) a.br = br;
       if (gz.length < a.raw.length) a.gzip = gz;
     }
-    this.log.debug('dashboard assets compressed', { ms: Date.now() - started });
+    this.log.debug('dashboard assets compressed', { ...counts, ms: Date.now() - started });
+    return counts;
+  }
+
+  /** Fills the compression cache (npm run build). */
+  async precompress(): Promise<{ cached: number; compressed: number }> {
+    await this.load();
+    return this.compressed;
+  }
+
+  private get compressed(): Promise<{ cached: number; compressed: number }> {
+    return this.compressing.then(() => this.lastCounts);
   }
 }
 
@@ -237,6 +278,17 @@ function packageDir(file: string, pkg: string): string {
     }
   }
   throw new Error(`cannot find the directory of the ${pkg} package (from ${file})`);
+}
+
+function brotliOptions(size: number) {
+  return {
+    params: {
+      [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY,
+      [zlib.BROTLI_PARAM_SIZE_HINT]: size,
+      // A window just big enough for the file keeps the compressor's memory small.
+      [zlib.BROTLI_PARAM_LGWIN]: Math.max(16, Math.min(22, Math.ceil(Math.log2(size + 1)))),
+    },
+  };
 }
 
 function withHash(name: string, hash: string): string {

@@ -11,7 +11,6 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { WebConfig } from '../config/web-schema.js';
 import type { Logger } from '../log.js';
@@ -159,6 +158,8 @@ export class WebServer {
           });
         },
       );
+      // TLS is loaded only where HTTPS is configured.
+      const { createServer: createHttpsServer } = await import('node:https');
       server = createHttpsServer({ cert, key, minVersion: 'TLSv1.2' }, handler);
     } else {
       server = createHttpServer(handler);

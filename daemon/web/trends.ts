@@ -55,12 +55,42 @@ export type LocalDay = (wallMs: number) => number;
 
 /** A LocalDay from something that knows the local hour (daemon/clock.ts LocalTime). */
 export function localDayFrom(hourOfDay: (wallMs: number) => number): LocalDay {
+  return (t) => Math.floor((t + offsetFrom(hourOfDay, t)) / DAY_MS);
+}
+
+function offsetFrom(hourOfDay: (wallMs: number) => number, t: number): number {
+  const localMsInDay = hourOfDay(t) * 3_600_000;
+  const utcMsInDay = ((t % DAY_MS) + DAY_MS) % DAY_MS;
+  let offset = localMsInDay - utcMsInDay;
+  if (offset > DAY_MS / 2) offset -= DAY_MS;
+  if (offset < -DAY_MS / 2) offset += DAY_MS;
+  return Math.round(offset / 60_000) * 60_000;
+}
+
+/**
+ * A LocalDay for a time zone that asks Intl (slow) about twice per UTC day instead of per point: a day
+ * whose offset is the same at its start and end has it throughout; a day with a change (DST) is asked
+ * per hour.
+ */
+export function localDayIn(hourOfDay: (wallMs: number) => number): LocalDay {
+  const perDay = new Map<number, number | Map<number, number>>();
   return (t) => {
-    const localMsInDay = hourOfDay(t) * 3_600_000;
-    const utcMsInDay = ((t % DAY_MS) + DAY_MS) % DAY_MS;
-    let offset = localMsInDay - utcMsInDay;
-    if (offset > DAY_MS / 2) offset -= DAY_MS;
-    if (offset < -DAY_MS / 2) offset += DAY_MS;
+    const utcDay = Math.floor(t / DAY_MS);
+    let entry = perDay.get(utcDay);
+    if (entry === undefined) {
+      const a = offsetFrom(hourOfDay, utcDay * DAY_MS);
+      const b = offsetFrom(hourOfDay, (utcDay + 1) * DAY_MS - 1);
+      entry = a === b ? a : new Map<number, number>();
+      perDay.set(utcDay, entry);
+    }
+    let offset: number;
+    if (typeof entry === 'number') {
+      offset = entry;
+    } else {
+      const hour = Math.floor(t / 3_600_000);
+      offset = entry.get(hour) ?? offsetFrom(hourOfDay, hour * 3_600_000);
+      entry.set(hour, offset);
+    }
     return Math.floor((t + offset) / DAY_MS);
   };
 }

@@ -1,11 +1,13 @@
 // Read-only views of the gateway: tank states, trends, alarms (active and recent), health, and for
 // admins the audit log with its chain's status. Each handler takes only what it reads.
 
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { AlarmKind } from '../../control/types.js';
 import type { HistoryReader } from '../../runtime/mqtt-plane.js';
 import type { SystemHealth, TankEventPayload, TankStatePayload } from '../../telemetry/topics.js';
 import type { AuditReader } from '../audit-reader.js';
-import { json, problem, type Route } from '../http.js';
+import { header, json, problem, type Route } from '../http.js';
 import { buildTrend, RANGES, RECENT_USE_MS, type LocalDay, type TrendRange } from '../trends.js';
 
 export interface StateReader {
@@ -42,31 +44,66 @@ export interface TrendRouteDeps {
   fineDays: number;
 }
 
+/**
+ * A computed trend is reused this long (the history gains a point every 5 minutes): phones that open
+ * the page together, or one that reloads it again and again, cost the control loop one computation.
+ */
+export const TREND_CACHE_MS = 60_000;
+const gzipAsync = promisify(gzip);
+
+interface CachedTrend {
+  atMs: number;
+  computeMs: number;
+  raw: Buffer;
+  gz: Buffer;
+}
+
 export function trendRoutes(deps: TrendRouteDeps): Route[] {
+  const cache = new Map<string, Promise<CachedTrend>>();
+  const compute = async (tank: string, range: TrendRange, now: number): Promise<CachedTrend> => {
+    const started = performance.now();
+    const spanMs = Math.max(RANGES[range], RECENT_USE_MS);
+    const resolution = spanMs <= deps.fineDays * 86_400_000 ? 'fine' : 'coarse';
+    const points = deps.history.history(tank, now - spanMs, now, resolution);
+    const trend = buildTrend(points, range, now, deps.localDay, deps.state.tankState(tank)?.litres ?? null);
+    const raw = Buffer.from(JSON.stringify({ tank, ...trend }));
+    const computeMs = performance.now() - started;
+    // Compressed in the thread pool: a month of points is ~35 KB of JSON, ~8 KB over a weak link.
+    return { atMs: now, computeMs, raw, gz: await gzipAsync(raw, { level: 6 }) };
+  };
   return [
     {
       method: 'GET',
       path: '/api/tanks/:tank/trend',
       access: 'session',
-      handler: (req) => {
-        const started = performance.now();
+      handler: async (req) => {
         const tank = req.params.tank!;
         if (!deps.tankIds.includes(tank)) return problem(404, 'tank', `No tank "${tank}".`);
         const range = (req.query.get('range') ?? '24h') as TrendRange;
         if (!(range in RANGES)) return problem(400, 'range', 'range must be 24h, 7d or 30d.');
         const now = deps.now();
-        const spanMs = Math.max(RANGES[range], RECENT_USE_MS);
-        const resolution = spanMs <= deps.fineDays * 86_400_000 ? 'fine' : 'coarse';
-        const points = deps.history.history(tank, now - spanMs, now, resolution);
-        const trend = buildTrend(
-          points,
-          range,
-          now,
-          deps.localDay,
-          deps.state.tankState(tank)?.litres ?? null,
-        );
-        const ms = performance.now() - started;
-        return json(200, { tank, ...trend }, { 'server-timing': `trend;dur=${ms.toFixed(1)}` });
+        const key = `${tank}\u0000${range}`;
+        let entry = cache.get(key);
+        let hit = true;
+        if (!entry || now - (await entry).atMs >= TREND_CACHE_MS || now < (await entry).atMs) {
+          hit = false;
+          entry = compute(tank, range, now);
+          cache.set(key, entry);
+          entry.catch(() => cache.delete(key));
+        }
+        const t = await entry;
+        const gzipOk = /\bgzip\b/i.test(header(req, 'accept-encoding') ?? '');
+        return {
+          status: 200,
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            'cache-control': 'no-store',
+            vary: 'accept-encoding',
+            'server-timing': `trend;dur=${t.computeMs.toFixed(1)}, cache;desc="${hit ? 'hit' : 'miss'}"`,
+            ...(gzipOk ? { 'content-encoding': 'gzip' } : {}),
+          },
+          body: gzipOk ? t.gz : t.raw,
+        };
       },
     },
   ];

@@ -319,15 +319,44 @@ describe('trends and alarms', () => {
       }),
     ) as Promise<WebResponse>;
 
+  it('compresses the trend for a browser that accepts gzip', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const r = asPlain(
+      await handler(
+        routes,
+        'GET',
+        '/api/tanks/:tank/trend',
+      )(
+        request({
+          path: '/api/tanks/house/trend',
+          params: { tank: 'house' },
+          query: new URLSearchParams({ range: '7d' }),
+          headers: { host: 'x', 'accept-encoding': 'gzip, br' },
+        }),
+      ),
+    );
+    expect(r.headers!['content-encoding']).toBe('gzip');
+    expect(JSON.parse(gunzipSync(r.body as unknown as Buffer).toString())).toMatchObject({
+      tank: 'house',
+      range: '7d',
+    });
+  });
+
   it('answers one tank and range, with its server time, and at least a week for the use estimate', async () => {
     const r = asPlain(await trend('house', '24h'));
     expect(r.status).toBe(200);
-    expect(r.headers!['server-timing']).toMatch(/^trend;dur=\d+(\.\d)?$/);
-    const t = body(r) as { t: number[]; usePerDayLitres: number; range: string };
+    expect(r.headers!['server-timing']).toMatch(/^trend;dur=\d+(\.\d)?, cache;desc="miss"$/);
+    const t = JSON.parse(String(r.body)) as { t: number[]; usePerDayLitres: number; range: string };
     expect(t.range).toBe('24h');
     expect(t.t.length).toBeGreaterThan(280);
     expect(asked.at(-1)).toBe('house fine 7');
     expect(t.usePerDayLitres).toBeGreaterThan(0);
+    // Asked again within the minute: the same answer without touching the history.
+    const asks = asked.length;
+    const again = asPlain(await trend('house', '24h'));
+    expect(again.headers!['server-timing']).toMatch(/cache;desc="hit"$/);
+    expect(again.body).toEqual(r.body);
+    expect(asked).toHaveLength(asks);
     expect(asPlain(await trend('house', '1y')).status).toBe(400);
     expect(asPlain(await trend('pond', '24h')).status).toBe(404);
   });

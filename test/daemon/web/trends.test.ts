@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LocalTime } from '../../../daemon/clock.js';
 import type { HistoryPoint } from '../../../daemon/storage/telemetry-store.js';
-import { buildTrend, dailyUse, localDayFrom, measureUse } from '../../../daemon/web/trends.js';
+import { buildTrend, dailyUse, localDayFrom, localDayIn, measureUse } from '../../../daemon/web/trends.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -54,6 +54,18 @@ describe('water use from the history', () => {
     expect(days[0]!.usedLitres).toBeCloseTo(239, 0);
     expect(days[1]!.usedLitres).toBeCloseTo(478, 0);
     expect(days.every((d) => d.complete)).toBe(true);
+  });
+});
+
+describe('local days', () => {
+  it('the fast indexer agrees with Intl every hour, across DST changes', () => {
+    for (const zone of ['Europe/Berlin', 'Australia/Lord_Howe', 'America/Santiago', 'UTC']) {
+      const local = new LocalTime(zone);
+      const slow = localDayFrom((t) => local.hourOfDay(t));
+      const fast = localDayIn((t) => local.hourOfDay(t));
+      for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += HOUR / 2)
+        expect(fast(t), `${zone} ${new Date(t).toISOString()}`).toBe(slow(t));
+    }
   });
 });
 

@@ -168,16 +168,12 @@ describe('the dashboard in Chromium', () => {
 
     await house(page).getByTestId('status').getByText('Water is refilling').waitFor();
     expect(await house(page).getByTestId('valve').textContent()).toBe('Open');
-    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
-      true,
-    );
+    expect(await page.evaluate(() => window.notReloaded)).toBe(true);
     expect(plane.output('house', 'mains')).toBe('1');
     // The simulated tank fills: more litres than before, by the page's own live state.
-    await waitFor(
-      async () => ((await stateLitres()) > litresBefore + 3 ? true : undefined),
-      UI_TIMEOUT_MS,
-      'the tank filling',
-    );
+    await expect
+      .poll(() => stateLitres(), { timeout: UI_TIMEOUT_MS, interval: 500 })
+      .toBeGreaterThan(litresBefore + 3);
     const entry = await waitFor(
       () =>
         auditRecords(plane.auditFile).find(
