@@ -190,8 +190,6 @@ export class Gateway {
     // 3. Telemetry and commands: the tanks never wait for them.
     await this.plane.start();
     if (this.stopRequested) return;
-    await this.dashboard.start();
-    if (this.stopRequested) return;
 
     // 4. A first completed control tick on a primed level reading, then READY.
     await this.tickAll(true);
@@ -203,6 +201,8 @@ export class Gateway {
     );
     void this.publishHealth();
     notifier.ready(this.summary());
+    // The dashboard and notifications after READY: the tank never waits for them (they never throw).
+    void this.dashboard.start();
     log.info('gateway ready', {
       gateway: config.gateway.id,
       tanks: this.tanks.map((t) => t.id),

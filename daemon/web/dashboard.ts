@@ -52,6 +52,8 @@ export class Dashboard {
   private readonly startTimeS = Math.round(Date.now() / 1000);
   private site: WebSite | undefined;
   private notifications: Notifications | undefined;
+  private starting: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(private readonly deps: DashboardDeps) {
     const { config, clock, topics } = deps;
@@ -91,9 +93,14 @@ export class Dashboard {
   }
 
   /** Never fails the gateway: the tank is controlled whatever the dashboard does (a failure is logged). */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting ??= this.startParts();
+    return this.starting;
+  }
+
+  private async startParts(): Promise<void> {
     const { config, log } = this.deps;
-    if (config.notify) {
+    if (config.notify && !this.stopped) {
       try {
         const { Notifications } = await import('../notify/notifications.js');
         const { join } = await import('node:path');
@@ -113,7 +120,7 @@ export class Dashboard {
         log.error('notifications cannot start: none will be sent', { error: err as Error });
       }
     }
-    if (!config.web.enabled) return;
+    if (!config.web.enabled || this.stopped) return;
     try {
       const { WebSite } = await import('./site.js');
       this.site = new WebSite({ ...this.deps, feed: this.feed, metricsText: () => this.metricsText() });
@@ -125,6 +132,8 @@ export class Dashboard {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    await this.starting;
     const errors: unknown[] = [];
     for (const step of [() => this.site?.stop(), () => this.notifications?.stop()]) {
       try {

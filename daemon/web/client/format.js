@@ -39,6 +39,7 @@ export function setTimeZone(zone) {
     day: 'numeric',
     month: 'short',
   });
+  shortDayFormat = new Intl.DateTimeFormat(LOCALE, { timeZone, day: 'numeric', month: 'short' });
 }
 setTimeZone('UTC');
 
