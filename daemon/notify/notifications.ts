@@ -207,6 +207,15 @@ export class Notifications {
   /** One pass of the sender: the heartbeat, then every recipient with something due (the timer calls it). */
   async runOnce(): Promise<void> {
     if (this.stopped) return;
+    try {
+      await this.sendDue();
+    } catch (err) {
+      this.deps.log.error('notifications: the sender failed; tried again later', { error: err as Error });
+      this.schedule(SEND_CHECK_MS);
+    }
+  }
+
+  private async sendDue(): Promise<void> {
     this.heartbeatCheck();
     const now = this.deps.clock.monotonicMs();
     let nextMs = SEND_CHECK_MS;

@@ -225,7 +225,18 @@ export class WebServer {
       });
       return;
     }
-    const response = await this.deps.app(webReq);
+    let response: WebResponse;
+    try {
+      response = await this.deps.app(webReq);
+    } catch (err) {
+      // Nothing a request does may take the daemon down (an unreadable users file, say).
+      this.deps.log.error('dashboard request failed', { path: webReq.path, error: err as Error });
+      response = {
+        status: 500,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body: 'Internal error\n',
+      };
+    }
     if (isStream(response)) response.stream(req, res);
     else write(res, req, response);
   }
