@@ -16,7 +16,8 @@ commands:
   user add|passwd|del|list manage the MQTT users and roles (smart-tank user --help)
   audit verify [FILE]      check the audit log's hash chain
   vpn status [--json]      the VPN tunnel: state, address, handshake, traffic, reconnects
-  vpn run --config FILE    only the VPN supervisor (smart-tank-vpn.service, vpn.runBy: service)`;
+  vpn run --config FILE    only the VPN supervisor (smart-tank-vpn.service, vpn.runBy: service)
+  provision <subcommand>   installers: site, address plan, device bundles, VPN server, phone (smart-tank provision --help)`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -48,6 +49,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'vpn':
         if (rest[0] === 'run') return await (await import('./run.js')).vpnRunCommand(rest.slice(1), io);
         return await (await import('./vpn-status.js')).vpnCommand(rest, io);
+      case 'provision':
+        return await (await import('../../provisioning/cli.js')).provisionCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

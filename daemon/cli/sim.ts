@@ -173,6 +173,7 @@ function campaignText(s: CampaignSummary): string {
     `  pump dry runs        ${s.dryRuns}`,
     `  rain spills          ${s.rainSpills} (valve closed: what the overflow pipe is for)`,
     `  valve cycles         per tank-day max ${s.valveCyclesPerTankDay.max}, p99 ${s.valveCyclesPerTankDay.p99}; most in any 24 h ${s.maxValveOpeningsPerDay} (bound ${s.bounds.valveOpeningsPerDay})`,
+    ...failures(s.busiestValves).map((l) => `  ${l}`),
     `  pump starts          per tank-day max ${s.pumpStartsPerTankDay.max}, p99 ${s.pumpStartsPerTankDay.p99}; most in any 24 h ${s.maxPumpStartsPerDay} (bound ${s.bounds.pumpStartsPerDay ?? '-'})`,
     `  water denied         ${s.waterDenied.totalHours} h in all, ${s.waterDenied.tanksAffected} tank runs, worst ${s.waterDenied.maxHoursOneTank} h`,
     ...failures(s.waterDenied.worst).map((l) => `  ${l}`),

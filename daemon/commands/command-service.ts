@@ -12,6 +12,8 @@ import type { Credentials } from '../security/credentials.js';
 import { signatureValid } from '../security/hmac.js';
 import { mayCommand } from '../security/roles.js';
 import { formatPath } from '../config/load.js';
+import { MINUTE_MS } from '../units.js';
+import type { UsedIds } from './used-ids.js';
 import {
   commandSchema,
   commandTimeMs,
@@ -49,13 +51,11 @@ export interface CommandServiceDeps {
   audit: (entry: AuditEntry) => void;
   apply: (tank: string, command: TankCommand, by: string) => Promise<{ outcome: CommandOutcome }>;
   answer: (user: string, result: CommandResult, correlationData?: Buffer) => void;
+  /** Ids of commands already taken, across restarts. */
+  usedIds: UsedIds;
 }
 
-const MINUTE_MS = 60_000;
-const MAX_REMEMBERED_IDS = 10_000;
-
 export class CommandService {
-  private readonly seen = new Map<string, number>();
   private readonly rate = new Map<string, { windowStart: number; count: number; dropped: number }>();
   /** Wall time when the service started: a command stamped before it was sent to an earlier run. */
   private readonly startedWallMs: number;
@@ -77,6 +77,7 @@ export class CommandService {
         time: this.now(),
       };
       if (!quiet) this.deps.answer(who, result, origin.correlationData);
+      this.deps.log.info('command refused', { user: who, from: origin.from, id: result.id, reason });
       audit({
         kind: 'command',
         who,
@@ -138,7 +139,16 @@ export class CommandService {
       if (sentMs < this.startedWallMs - skewMs)
         return refuse('sent before the gateway started (replayed?)', m);
     }
-    if (!this.remember(`${who}\u0000${m.id}`)) return refuse('duplicate command id (replayed?)', m);
+    // Remembered twice as long as a command stays fresh, on disk before it acts (a restart forgets nothing).
+    const until = Math.max(sentMs, clock.wallMs()) + 2 * mqtt.commands.maxAgeS * 1000;
+    let fresh: boolean;
+    try {
+      fresh = await this.deps.usedIds.claim(`${who}\u0000${m.id}`, until);
+    } catch (err) {
+      this.deps.log.error('cannot record a command id: command refused', { user: who, error: err as Error });
+      return refuse('the gateway cannot record the command id (storage failing): not acted on', m);
+    }
+    if (!fresh) return refuse('duplicate command id (replayed?)', m);
 
     const { outcome } = await this.deps.apply(m.tank, toTankCommand(m), who);
     const what = `${describeCommand(m)} tank=${m.tank}`;
@@ -154,6 +164,13 @@ export class CommandService {
       time: this.now(),
     };
     this.deps.answer(who, result);
+    this.deps.log.info('command accepted', {
+      user: who,
+      from: origin.from,
+      id: m.id,
+      command: what,
+      message: outcome.message,
+    });
     audit({
       kind: m.action === 'mode' ? 'mode' : m.action === 'thresholds' ? 'config' : 'command',
       who,
@@ -163,17 +180,6 @@ export class CommandService {
       detail: { id: m.id },
     });
     return result;
-  }
-
-  /** Ids are remembered twice as long as a command stays fresh, then forgotten. */
-  private remember(key: string): boolean {
-    const now = this.deps.clock.monotonicMs();
-    const expiry = this.seen.get(key);
-    if (expiry !== undefined && expiry > now) return false;
-    this.seen.set(key, now + 2 * this.deps.mqtt.commands.maxAgeS * 1000);
-    if (this.seen.size > MAX_REMEMBERED_IDS)
-      for (const [k, e] of this.seen) if (e <= now) this.seen.delete(k);
-    return true;
   }
 
   /** At most perUserPerMinute commands a minute per user; the excess is dropped and counted once. */

@@ -4,6 +4,7 @@
 
 import type { LevelReading } from '../level/estimator.js';
 import { MINUTE_MS } from '../units.js';
+import { fillTripText } from './fill-guards.js';
 import { levelUsable } from './level-usable.js';
 import { pumpLevels } from './pump.js';
 import { thresholdProblems, thresholds, valuesFor } from './thresholds.js';
@@ -99,8 +100,7 @@ export function valveOpenRefusal(
 ): string | undefined {
   const { highPct } = thresholds(rules, state);
   if (level.highHighWet) return 'refused: the high-high probe is wet';
-  if (state.highHighTrip)
-    return 'refused: the high-high probe tripped and the level sensor does not read plausibly yet; reset alarms first';
+  if (state.fillTrip) return `refused: ${fillTripText(state.fillTrip)}`;
   if (!levelUsable(level))
     return `refused: the level reading is not usable (${level.quality}${level.problem ? `: ${level.problem}` : ''})`;
   if (level.levelPct >= highPct)
@@ -185,7 +185,7 @@ function resetAlarms(state: ControllerState): CommandOutcome {
       ...state,
       lockout: undefined,
       noRiseTrips: 0,
-      highHighTrip: undefined,
+      fillTrip: undefined,
       probeFault: undefined,
       alarms,
     },

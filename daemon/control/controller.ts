@@ -16,7 +16,14 @@ import type { TankConfig } from '../config/schema.js';
 import { percentOf, tankShape } from '../level/geometry.js';
 import { MINUTE_MS, roundTo } from '../units.js';
 import { closedThroughoutWindow, emptyFlow, netLitresPerMin, updateFlow, updateQuietFlow } from './flow.js';
-import { checkFillGuards, closeSegment, openSegment, trackFill, updateHighHighTrip } from './fill-guards.js';
+import {
+  checkFillGuards,
+  closeSegment,
+  fillTripText,
+  openSegment,
+  trackFill,
+  updateFillTrip,
+} from './fill-guards.js';
 import { levelUsable } from './level-usable.js';
 import { decidePump, probeCheckFillWanted } from './pump.js';
 import { nextSwitch, VALVE_WORDS } from './switching.js';
@@ -88,7 +95,7 @@ export function decide(rules: ControlRules, previous: ControllerState, input: Co
   expireTimers(t);
   const pct = assessLevel(t);
   const refill = updateRefillLatch(t, pct);
-  updateHighHighTrip(t, pct);
+  updateFillTrip(t, pct);
   const valve = decideValve(t, pct, refill.startBelowPct);
   const pump = rules.pump ? decidePump(t, rules.pump, pct) : { startLimited: false };
   const limited = valve.startLimited
@@ -128,7 +135,11 @@ function assessLevel(t: Tick): number | undefined {
     () => `Level sensor not responding: ${level.problem ?? ''}; refill stopped`,
   );
   t.alarm('sensor-noisy', level.quality === 'noisy', () => level.problem ?? 'level sensor noisy');
-  t.alarm('sensor-disagree', level.quality === 'disagree', () => `Sensors disagree: ${level.problem ?? ''}`);
+  t.alarm(
+    'sensor-disagree',
+    level.quality === 'disagree' || t.s.fillTrip?.cause === 'probe-wetter',
+    () => `Sensors disagree: ${level.problem ?? ''}`,
+  );
   t.alarm(
     'level-critical',
     pct !== undefined && pct < c.criticalPct,
@@ -208,8 +219,7 @@ function valveVeto(t: Tick, pct: number | undefined): string | undefined {
   const { highPct } = thresholds(t.rules, s);
   if (pct === undefined) return level.problem ? `level not usable (${level.problem})` : 'level not usable';
   if (level.highHighWet) return 'high-high probe wet';
-  if (s.highHighTrip)
-    return 'high-high trip: held closed until the level sensor reads plausibly again or an admin resets';
+  if (s.fillTrip) return fillTripText(s.fillTrip);
   if (pct >= highPct) return `level ${roundTo(pct)}% at or above high threshold ${highPct}%`;
   if (s.lockout) return lockoutText(s.lockout.reason);
   return undefined;

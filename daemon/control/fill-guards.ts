@@ -5,29 +5,44 @@
 import { MINUTE_MS, roundTo } from '../units.js';
 import { levelAgreesWithProbes } from './level-usable.js';
 import type { Tick } from './tick.js';
-import type { Fill } from './types.js';
+import type { Fill, FillTrip } from './types.js';
 
-/** After a high-high trip, the level sensor must have moved this much before it is trusted to fill again. */
+/** After a fill trip, the level sensor must have moved this much before it is trusted to fill again. */
 export const HIGH_HIGH_RELEASE_MOVE_PCT = 2;
 const NO_RISE_MAX_BACKOFF = 8;
 
-// ---- high-high ------------------------------------------------------------------------------------
+// ---- fill trips: high-high, and a probe the level sensor did not see ------------------------------
 
 /**
  * A wet high-high probe is a safety trip (API 2350): the fill stays off, not retried by the next tick,
  * until the probe is dry again and the level sensor reads plausibly: it agrees with the probes and has
- * moved since the trip (a stuck sensor never moves), or an admin resets alarms.
+ * moved since the trip (a stuck sensor never moves), or an admin resets alarms. A probe that goes wet
+ * during a fill while the level sensor reads well below it trips the same way (the sensor reads low: left
+ * alone, the fill would chatter at that probe until the high-high one stops it).
  */
-export function updateHighHighTrip(t: Tick, pct: number | undefined): void {
+export function updateFillTrip(t: Tick, pct: number | undefined): void {
   const { s, input, now } = t;
   const level = input.level;
-  if (level.highHighWet && !s.highHighTrip) {
-    s.highHighTrip = { sinceMs: now, ...(level.levelPct !== undefined ? { sensorPct: level.levelPct } : {}) };
-  } else if (!level.highHighWet && s.highHighTrip && sensorPlausibleAgain(t, s.highHighTrip.sensorPct)) {
-    s.highHighTrip = undefined;
+  const sensorPct = level.levelPct !== undefined ? { sensorPct: level.levelPct } : {};
+  const wetter = level.disagreements?.find((d) => d.kind === 'probe-wetter');
+  if (level.highHighWet && s.fillTrip?.cause !== 'high-high') {
+    s.fillTrip = { cause: 'high-high', sinceMs: now, ...sensorPct };
+  } else if (!s.fillTrip && wetter && s.valveOpen) {
+    s.fillTrip = { cause: 'probe-wetter', sinceMs: now, electrode: wetter.electrode, ...sensorPct };
+  } else if (!level.highHighWet && s.fillTrip && sensorPlausibleAgain(t, s.fillTrip.sensorPct)) {
+    s.fillTrip = undefined;
   }
-  const trip = s.highHighTrip;
-  t.alarm('high-high', level.highHighWet || trip !== undefined, () => highHighMessage(t, pct));
+  const trip = s.fillTrip;
+  t.alarm('high-high', level.highHighWet || trip?.cause === 'high-high', () => highHighMessage(t, pct));
+}
+
+/** Why the fill is held after a trip, for the valve's event and the holding text. */
+export function fillTripText(trip: FillTrip): string {
+  const what =
+    trip.cause === 'high-high'
+      ? 'high-high trip'
+      : `probe "${trip.electrode}" went wet unseen by the level sensor`;
+  return `${what}: held closed until the level sensor reads plausibly again or an admin resets alarms`;
 }
 
 function sensorPlausibleAgain(t: Tick, pctAtTrip: number | undefined): boolean {

@@ -12,6 +12,13 @@ import type { Tick } from './tick.js';
 
 /** In the degraded mode (dry-run probe faulty) the pump stops this much higher than its configured level. */
 export const DEGRADED_STOP_MARGIN_PCT = 5;
+/**
+ * A level sensor that rose this much during a fill is seeing the water (a stuck one does not move at all;
+ * the filtered noise of a real one is a few millimetres).
+ */
+export const FILL_PROOF_RISE_PCT = 1;
+/** A check fill starts only with twice the proof's room below the high threshold (no chatter at it). */
+export const CHECK_FILL_ROOM_PCT = 2 * FILL_PROOF_RISE_PCT;
 
 export interface PumpLevels {
   stopBelowPct: number;
@@ -28,25 +35,27 @@ export function pumpLevels(t: Pick<Tick, 'rules' | 's'>, pump: PumpConfig): Pump
 
 /** Whether water is proven above the dry-run probe although it reads dry (the probe is then faulty). */
 export function waterProvenAboveDryRunProbe(
-  t: Pick<Tick, 'rules' | 'input' | 'c'>,
+  t: Pick<Tick, 'rules' | 'input' | 'c' | 's'>,
   pct: number | undefined,
-): boolean {
+): 'witness' | 'fill' | undefined {
   const probe = t.rules.dryRunProbe;
-  const conflict = t.input.level.probeConflict;
-  return (
-    probe !== undefined &&
-    pct !== undefined &&
-    conflict?.dry === probe.id &&
-    pct >= probe.pct + t.c.disagreeTolerancePct
-  );
+  if (probe === undefined || pct === undefined || pct < probe.pct + t.c.disagreeTolerancePct)
+    return undefined;
+  if (t.input.level.probeConflict?.dry === probe.id) return 'witness';
+  // A level sensor that rises with the fill sees the water (a stuck one, or one locked on an obstacle in
+  // its beam, cannot rise): the water stands where it says, well above the dry probe.
+  const fill = t.s.fill;
+  const startPct = fill ? (fill.startLitres / t.rules.capacityLitres) * 100 : undefined;
+  if (t.s.valveOpen && startPct !== undefined && pct - startPct >= FILL_PROOF_RISE_PCT) return 'fill';
+  return undefined;
 }
 
 /**
- * The bottom probe reads dry but the level sensor reads well above it, and a level electrode (the
- * witness) sits between them and below the high threshold: a refill settles it. If the probe is faulty,
- * the water reaches the witness and proves it (the pump then runs, protected by the level); if the
- * level sensor is wrong (stuck), the no-rise guard stops the fill and the bottom probe stays the pump's
- * guard. Either way the tank gets water instead of standing dry with its pump off.
+ * The bottom probe reads dry but the level sensor reads well above it (and no wet witness probe settles
+ * it): a refill does. If the probe is faulty, the level sensor rises with the fill (or the water reaches
+ * a witness probe) and proves it: the pump then runs, protected by the level. If the level sensor is
+ * wrong (stuck, or locked on an obstacle), it does not rise, the no-rise guard stops the fill and the
+ * bottom probe stays the pump's guard. Either way the tank gets water instead of standing with its pump off.
  */
 export function probeCheckFillWanted(
   t: Pick<Tick, 'rules' | 'input' | 'c' | 's'>,
@@ -59,12 +68,11 @@ export function probeCheckFillWanted(
   return (
     rules.pump !== undefined &&
     probe !== undefined &&
-    witness !== undefined &&
-    witness.pct < highPct &&
     input.level.dryRunDry &&
     !s.probeFault &&
-    input.level.probes[witness.id] === false &&
-    pct >= probe.pct + t.c.disagreeTolerancePct
+    (witness === undefined || input.level.probes[witness.id] === false) &&
+    pct >= probe.pct + t.c.disagreeTolerancePct &&
+    pct < highPct - CHECK_FILL_ROOM_PCT
   );
 }
 
@@ -135,8 +143,8 @@ function updateProbeFault(t: Tick, pct: number | undefined): void {
   const { s, input, now, rules } = t;
   const probe = rules.dryRunProbe;
   if (!probe) return;
-  if (!s.probeFault && input.level.dryRunDry && waterProvenAboveDryRunProbe(t, pct))
-    s.probeFault = { electrode: probe.id, sinceMs: now };
+  const proof = !s.probeFault && input.level.dryRunDry ? waterProvenAboveDryRunProbe(t, pct) : undefined;
+  if (proof) s.probeFault = { electrode: probe.id, sinceMs: now, proof };
   // Cleared when the probe reads wet again, and an admin's bypass when its time is up.
   else if (
     s.probeFault &&
@@ -150,9 +158,12 @@ function probeFaultMessage(t: Tick, pct: number | undefined): string {
   const fault = t.s.probeFault!;
   const wetAbove = t.input.level.probeConflict?.wetAbove;
   const levels = t.rules.pump ? pumpLevels(t, t.rules.pump) : undefined;
+  const at = `the level sensor at ${Math.round(pct ?? 0)}%`;
   const cause = fault.by
     ? `bypassed by ${fault.by}`
-    : `reads dry below the wet probe "${wetAbove ?? '?'}" with the level sensor at ${Math.round(pct ?? 0)}%`;
+    : fault.proof === 'fill'
+      ? `reads dry while ${at} rose with the fill`
+      : `reads dry below the wet probe "${wetAbove ?? '?'}" with ${at}`;
   return (
     `Probe "${fault.electrode}" faulty (${cause}): check its wire and electrode. ` +
     (levels

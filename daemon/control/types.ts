@@ -78,6 +78,15 @@ export interface Fill {
   openSegment?: { atMs: number; pct: number };
 }
 
+export interface FillTrip {
+  cause: 'high-high' | 'probe-wetter';
+  sinceMs: number;
+  /** The level sensor's reading at the trip. */
+  sensorPct?: number;
+  /** The probe that tripped it (probe-wetter). */
+  electrode?: string;
+}
+
 export interface ControllerState {
   mode: Mode;
   manual?: ManualOverride;
@@ -100,15 +109,23 @@ export interface ControllerState {
   /** Consecutive no-rise trips, for retry backoff. */
   noRiseTrips: number;
   /**
-   * The independent high-high probe tripped: the fill stays off until the probe is dry and the level
+   * A trip of the fill: the independent high-high probe went wet, or during a fill a probe went wet that
+   * the level sensor did not see (it reads low). The fill stays off until the probes are dry and the level
    * sensor reads plausibly again (agrees with the probes and has moved since the trip), or an admin resets.
    */
-  highHighTrip?: { sinceMs: number; sensorPct?: number };
+  fillTrip?: FillTrip;
   /**
    * The dry-run probe reads dry while water is proven above it (or an admin bypassed it, until `untilMs`):
    * the pump is protected by the level sensor instead, with a raised stop level.
    */
-  probeFault?: { electrode: string; sinceMs: number; by?: string; untilMs?: number };
+  probeFault?: {
+    electrode: string;
+    sinceMs: number;
+    /** How water was proven: a wet probe above it, or the level sensor rising with a fill. */
+    proof?: 'witness' | 'fill';
+    by?: string;
+    untilMs?: number;
+  };
   alarms: Partial<Record<AlarmKind, ActiveAlarm>>;
   /**
    * Thresholds set by an admin's command: in force until changed again, or until the config's own

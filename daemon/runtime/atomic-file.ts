@@ -4,7 +4,7 @@
 import { open, readFile, rename, mkdir } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 
-export async function writeFileAtomic(file: string, content: string): Promise<number> {
+export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<number> {
   const dir = dirname(file);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`);

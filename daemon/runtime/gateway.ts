@@ -19,7 +19,7 @@ import { AuditLog, type AuditEntry } from '../security/audit-log.js';
 import { Credentials } from '../security/credentials.js';
 import { LoginGuard } from '../security/login-guard.js';
 import { gatewayVpn, type VpnSupervisor } from '../vpn/index.js';
-import type { Topics } from '../telemetry/topics.js';
+import type { GatewayAlarm, Topics } from '../telemetry/topics.js';
 import type { HostHealth } from '../../drivers/system/health.js';
 import type { TankHardware } from '../../drivers/types.js';
 import { readFileIfExists, writeFileAtomic } from './atomic-file.js';
@@ -67,6 +67,11 @@ export class Gateway {
   private stopped = false;
   private lastWatchdogMs = -Infinity;
   private lastStatus = '';
+  /** Set once the last run's state is restored (or found missing): only then may stop() save it. */
+  private restored: { unclean: boolean } | undefined;
+  private ready = false;
+  /** Alarms of the gateway itself (not of a tank), e.g. a tampered audit log: in the system telemetry. */
+  private readonly gatewayAlarms: GatewayAlarm[] = [];
   private readonly startedAtMs: number;
 
   constructor(private readonly deps: GatewayDeps) {
@@ -100,6 +105,11 @@ export class Gateway {
       tanks: this.tanks.map((t) => ({ tank: t.tank, capacityLitres: t.capacityLitres })),
       apply: (tank, command, by) => this.command(tank, command, by),
       version: deps.version ?? 'dev',
+      onRetainedSystem: (health) => {
+        const head = health.audit;
+        if (head && typeof head.seq === 'number' && typeof head.hash === 'string')
+          void this.checkAuditHead(head, 'the head published in the retained telemetry');
+      },
     });
     this.topics = this.plane.topics;
     this.dashboard = new Dashboard({
@@ -128,83 +138,122 @@ export class Gateway {
   }
 
   private async startPhases(): Promise<void> {
-    const { config, log, clock, notifier } = this.deps;
-
     // 1. Devices open and outputs safe before anything else can fail.
     for (const t of this.tanks) await t.start();
     if (this.stopRequested) return;
-    await this.audit.open();
-    await this.auditConfigChange();
+    // 2. The audit log (a tail torn by a power cut is recovered), then the state of the last run.
+    await this.openAudit();
+    await this.restoreState();
+    if (this.stopRequested) return;
+    // 3. The VPN tunnel, once the tanks are safe: start() waits for the interface (a listener may bind its
+    //    address) within a bound, never for the server; nothing in the control loop waits on the tunnel.
+    await this.vpn?.start();
+    if (this.stopRequested) return;
+    // 4. Telemetry and commands: the tanks never wait for them.
+    await this.plane.start();
+    if (this.stopRequested) return;
+    // 5. A first completed control tick on a primed level reading, then READY.
+    await this.tickAll(true);
+    if (this.stopRequested) return;
+    this.becomeReady();
+  }
 
-    // 2. Restore the controller state of the last run.
-    const restored = await this.store.load();
-    if (restored) {
-      for (const t of this.tanks) {
-        const state = restored.tanks[t.id];
-        if (!state) continue;
-        t.restore(state);
-        for (const note of t.started.restoreNotes) {
-          log.warn('restored state changed', { tank: t.id, note });
-          this.record({
-            kind: 'config',
-            who: 'gateway',
-            from: 'local',
-            what: `tank ${t.id}: thresholds`,
-            result: note,
-          });
-        }
-      }
-      if (restored.unclean) {
-        log.warn('previous run did not stop cleanly (crash or power cut)', {
-          downS: restored.downMs && Math.round(restored.downMs / 1000),
+  private async openAudit(): Promise<void> {
+    const { recovered } = await this.audit.open();
+    if (recovered)
+      this.deps.log.warn('audit log tail torn by a crash or power cut: set aside and recovered', recovered);
+    await this.auditConfigChange();
+  }
+
+  /** Restores the controller state of the last run, and checks the audit log against what it recorded. */
+  private async restoreState(): Promise<void> {
+    const { log, clock } = this.deps;
+    const { restored, setAside } = await this.store.load();
+    if (setAside) {
+      log.error('state file unreadable: set aside, starting from defaults', { savedAs: setAside });
+      this.record({
+        kind: 'recovery',
+        who: 'gateway',
+        from: 'local',
+        what: 'state file unreadable',
+        result: `set aside in ${setAside}; started from defaults`,
+      });
+    }
+    for (const t of this.tanks) {
+      const state = restored?.tanks[t.id];
+      if (!state) continue;
+      t.restore(state);
+      for (const note of t.started.restoreNotes) {
+        log.warn('restored state changed', { tank: t.id, note });
+        this.record({
+          kind: 'config',
+          who: 'gateway',
+          from: 'local',
+          what: `tank ${t.id}: thresholds`,
+          result: note,
         });
-        const nowMs = clock.monotonicMs();
-        for (const t of this.tanks)
-          t.started.raiseTimedAlarm(
-            'unclean-restart',
-            UNCLEAN_RESTART_MESSAGE,
-            nowMs,
-            UNCLEAN_RESTART_ALARM_MS,
-          );
       }
     }
+    if (restored?.unclean) {
+      log.warn('previous run did not stop cleanly (crash or power cut)', {
+        downS: restored.downMs && Math.round(restored.downMs / 1000),
+      });
+      const nowMs = clock.monotonicMs();
+      for (const t of this.tanks)
+        t.started.raiseTimedAlarm(
+          'unclean-restart',
+          UNCLEAN_RESTART_MESSAGE,
+          nowMs,
+          UNCLEAN_RESTART_ALARM_MS,
+        );
+    }
+    if (restored?.audit) await this.checkAuditHead(restored.audit, 'the state saved at the last stop');
     this.record({
       kind: 'start',
       who: 'gateway',
       from: 'local',
-      what: 'daemon start',
+      what: `daemon start${this.deps.version ? ` (version ${this.deps.version})` : ''}`,
       result: !restored
         ? 'first start'
         : restored.unclean
           ? 'after a crash or power cut'
           : 'after a clean stop',
     });
-    await this.store.maybeSave(this.states(), { force: true, clean: false });
-    if (this.stopRequested) return;
+    await this.store.maybeSave(this.states(), { force: true, clean: false, audit: this.auditHead() });
+    this.restored = { unclean: restored?.unclean ?? false };
+  }
 
-    // 2b. The VPN tunnel, once the tanks are safe: start() waits for the interface (a listener may bind its
-    //     address) within a bound, never for the server; nothing in the control loop waits on the tunnel.
-    await this.vpn?.start();
-    if (this.stopRequested) return;
+  /**
+   * The audit log must still hold what an earlier record of its head says (the state file at the last
+   * stop, the head published in the retained telemetry): a log cut short, emptied or rewritten does not.
+   */
+  private async checkAuditHead(head: { seq: number; hash: string }, recordedIn: string): Promise<void> {
+    const hash = await this.audit.hashAt(head.seq);
+    if (hash === head.hash) return;
+    const problem =
+      hash === undefined
+        ? `the audit log ends at line ${this.audit.headSeq}, but ${recordedIn} records line ${head.seq}: lines were removed (truncated or emptied)`
+        : `line ${head.seq} of the audit log is not the one ${recordedIn} records: the log was rewritten`;
+    this.deps.log.error('audit log tampering suspected', { problem });
+    this.raiseGatewayAlarm('audit-tampered', `Audit log tampering suspected: ${problem}`);
+    this.record({ kind: 'tamper', who: 'gateway', from: 'local', what: 'audit log check', result: problem });
+  }
 
-    // 3. Telemetry and commands: the tanks never wait for them.
-    await this.plane.start();
-    if (this.stopRequested) return;
-
-    // 4. A first completed control tick on a primed level reading, then READY.
-    await this.tickAll(true);
-    if (this.stopRequested) return;
+  private becomeReady(): void {
+    const { config, log, clock, notifier } = this.deps;
     this.scheduleLoop();
     this.healthTimer = setInterval(
       () => void this.publishHealth(),
       this.realMs(config.mqtt.systemIntervalS * 1000),
     );
     void this.publishHealth();
+    this.ready = true;
     notifier.ready(this.summary());
     // The dashboard and notifications after READY: the tank never waits for them (they never throw).
     void this.dashboard.start();
     log.info('gateway ready', {
       gateway: config.gateway.id,
+      version: this.deps.version ?? 'dev',
       tanks: this.tanks.map((t) => t.id),
       hardware: config.hardware.backend,
       mqtt:
@@ -213,6 +262,16 @@ export class Gateway {
           : config.mqtt.url,
       startMs: Math.round(clock.monotonicMs() - this.startedAtMs),
     });
+  }
+
+  private raiseGatewayAlarm(kind: GatewayAlarm['kind'], message: string): void {
+    if (this.gatewayAlarms.some((a) => a.kind === kind)) return;
+    this.gatewayAlarms.push({ kind, message, since: new Date(this.deps.clock.wallMs()).toISOString() });
+    void this.publishHealth();
+  }
+
+  private auditHead(): { seq: number; hash: string } {
+    return { seq: this.audit.headSeq, hash: this.audit.headHash };
   }
 
   async stop(reason = 'stop requested'): Promise<void> {
@@ -240,7 +299,21 @@ export class Gateway {
           throw new AggregateError(failures, failures.map((f) => f.message).join('; '));
       });
     }
-    await step('saving state', () => this.store.maybeSave(this.states(), { force: true, clean: true }));
+    // The stop goes on record first, so the saved state's audit head includes it (a log cut short by even
+    // its last line is noticed at the next start).
+    if (this.audit.isOpen)
+      this.record({ kind: 'stop', who: 'gateway', from: 'local', what: 'daemon stop', result: reason });
+    // Only a state that was restored is saved: a start that failed earlier must not overwrite the last
+    // run's lockouts and overrides. A start that never got ready keeps an unclean restart unclean.
+    const restored = this.restored;
+    if (restored)
+      await step('saving state', () =>
+        this.store.maybeSave(this.states(), {
+          force: true,
+          clean: this.ready || !restored.unclean,
+          audit: this.auditHead(),
+        }),
+      );
     await step('VPN', async () => this.vpn?.stop());
     await step('dashboard', () => this.dashboard.stop());
     await step('MQTT', () => this.plane.stop());
@@ -251,10 +324,7 @@ export class Gateway {
           throw new AggregateError(failures, failures.map((f) => f.message).join('; '));
       });
     }
-    await step('audit log', async () => {
-      this.record({ kind: 'stop', who: 'gateway', from: 'local', what: 'daemon stop', result: reason });
-      await this.audit.close();
-    });
+    await step('audit log', () => this.audit.close());
     notifier.close();
     log.info('gateway stopped', { reason });
   }
@@ -264,7 +334,13 @@ export class Gateway {
     const t = this.tanks.find((x) => x.id === tankId);
     if (!t) return { outcome: { accepted: false as const, reason: `unknown tank "${tankId}"` } };
     const result = await t.command(command, by);
-    if (result.decision) this.afterDecision(t, result.decision, true);
+    if (result.decision) {
+      this.afterDecision(t, result.decision, true);
+      // What a person asked for must survive a power cut in the next second too.
+      await this.store
+        .maybeSave(this.states(), { audit: this.auditHead() })
+        .catch((err: unknown) => this.deps.log.warn('cannot save state', { error: err as Error }));
+    }
     return result;
   }
 
@@ -299,7 +375,7 @@ export class Gateway {
       this.afterDecision(t, decision, false);
     }
     await this.store
-      .maybeSave(this.states())
+      .maybeSave(this.states(), { audit: this.auditHead() })
       .catch((err: unknown) => log.warn('cannot save state', { error: err as Error }));
 
     // Only a completed tick feeds the watchdog.
@@ -346,7 +422,8 @@ export class Gateway {
         daemonRssMb: Math.round(process.memoryUsage.rss() / 1048576),
         stateBytesWritten: this.store.bytesWritten,
         outboxMessages: this.plane.outboxMessages,
-        audit: { seq: this.audit.headSeq, hash: this.audit.headHash },
+        audit: this.auditHead(),
+        ...(this.gatewayAlarms.length > 0 ? { alarms: this.gatewayAlarms } : {}),
         ...(this.vpn ? { vpn: this.vpn.status() } : {}),
       };
       this.plane.publishSystem(health);

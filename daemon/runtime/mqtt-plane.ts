@@ -11,6 +11,7 @@ import type { Decision } from '../control/types.js';
 import type { LevelReading } from '../level/estimator.js';
 import type { Logger } from '../log.js';
 import { CommandService, type CommandOrigin, type CommandResult } from '../commands/command-service.js';
+import { UsedIds } from '../commands/used-ids.js';
 import type { AuditEntry } from '../security/audit-log.js';
 import type { Credentials } from '../security/credentials.js';
 import type { LoginGuard } from '../security/login-guard.js';
@@ -38,7 +39,12 @@ export interface MqttPlaneDeps {
   tanks: { tank: TankConfig; capacityLitres: number }[];
   apply: (tank: string, command: TankCommand, by: string) => Promise<{ outcome: CommandOutcome }>;
   version: string;
+  /** The `system` telemetry the broker held from before this start (its audit head is checked). */
+  onRetainedSystem?: (health: Partial<SystemHealth>) => void;
 }
+
+/** Ids of commands already taken (replays across restarts), in the state directory. */
+export const USED_IDS_FILE = 'command-ids.json';
 
 /** What the dashboard reads from the local history (trends, alarm history). */
 export interface HistoryReader {
@@ -85,7 +91,10 @@ export class MqttPlane {
     await this.store.open();
     this.flushTimer = setInterval(() => this.flushStore(), STORE_FLUSH_MS);
 
+    const usedIds = new UsedIds(join(config.gateway.stateDir, USED_IDS_FILE), clock, log.child('commands'));
+    await usedIds.load();
     this.commands = new CommandService({
+      usedIds,
       mqtt: mq,
       credentials: this.credentials,
       clock,
@@ -146,6 +155,7 @@ export class MqttPlane {
         );
       });
     }
+    this.watchRetainedSystem();
     if (mq.homeAssistant.enabled) {
       this.link.onConnect(() => this.publishDiscovery());
       this.link.subscribe(`${mq.homeAssistant.discoveryPrefix}/status`, (m) => {
@@ -224,6 +234,24 @@ export class MqttPlane {
       }
     }
     if (errors.length > 0) throw new AggregateError(errors, 'stopping the MQTT plane');
+  }
+
+  /**
+   * The first `system` message after subscribing is what the broker retained from the last run (ours come
+   * later: the first is published after the first control tick). Then the subscription goes.
+   */
+  private watchRetainedSystem(): void {
+    const link = this.link!;
+    const topic = this.topics.system;
+    link.subscribe(topic, (m) => {
+      link.unsubscribe(topic);
+      if (!m.retain) return;
+      try {
+        this.deps.onRetainedSystem?.(JSON.parse(m.payload.toString()) as Partial<SystemHealth>);
+      } catch {
+        this.deps.log.warn('retained system telemetry unreadable', { topic });
+      }
+    });
   }
 
   private answer(user: string, result: CommandResult, correlationData?: Buffer): void {

@@ -18,6 +18,8 @@ export interface Snapshot {
   /** False while the daemon runs; set true by a clean stop. A false on start means a crash or power cut. */
   clean: boolean;
   tanks: Record<string, ControllerState>;
+  /** The audit log's head when this was saved: a log found shorter or different later was tampered with. */
+  audit?: { seq: number; hash: string };
 }
 
 export interface RestoreContext {
@@ -32,12 +34,14 @@ export interface Restored {
   unclean: boolean;
   /** How long the daemon was down, when known. */
   downMs?: number;
+  audit?: { seq: number; hash: string };
 }
 
 export function takeSnapshot(
   tanks: Record<string, ControllerState>,
   ctx: RestoreContext,
   clean: boolean,
+  audit?: { seq: number; hash: string },
 ): Snapshot {
   return {
     version: SNAPSHOT_VERSION,
@@ -47,6 +51,7 @@ export function takeSnapshot(
     wallSynced: ctx.wallSynced,
     clean,
     tanks,
+    ...(audit ? { audit } : {}),
   };
 }
 
@@ -71,7 +76,7 @@ export function restoreSnapshot(snapshot: Snapshot, ctx: RestoreContext): Restor
   for (const [id, state] of Object.entries(snapshot.tanks)) {
     tanks[id] = afterSafeStart(shiftTimes(state, offset), snapshot.savedAtMonoMs + offset, ctx.nowMonoMs);
   }
-  return { tanks, unclean: !snapshot.clean, downMs };
+  return { tanks, unclean: !snapshot.clean, downMs, ...(snapshot.audit ? { audit: snapshot.audit } : {}) };
 }
 
 /**
@@ -134,7 +139,7 @@ export function shiftTimes(state: ControllerState, offsetMs: number): Controller
         ? { openSegment: { ...state.fill.openSegment, atMs: t(state.fill.openSegment.atMs) } }
         : {}),
     },
-    highHighTrip: state.highHighTrip && { ...state.highHighTrip, sinceMs: t(state.highHighTrip.sinceMs) },
+    fillTrip: state.fillTrip && { ...state.fillTrip, sinceMs: t(state.fillTrip.sinceMs) },
     probeFault: state.probeFault && {
       ...state.probeFault,
       sinceMs: t(state.probeFault.sinceMs),

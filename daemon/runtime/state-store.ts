@@ -1,7 +1,7 @@
 // The state file: snapshots of every tank's controller state, written atomically under the persistence
 // policy, read back at start. Counts the bytes it writes (an SD card is a consumable).
 
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import type { ControllerState } from '../control/types.js';
@@ -36,11 +36,15 @@ export class StateStore {
     this.file = join(stateDir, STATE_FILE_NAME);
   }
 
-  /** Reads the last snapshot. A missing file is a first start; an unreadable one is logged and ignored. */
-  async load(): Promise<Restored | undefined> {
+  /**
+   * Reads the last snapshot. A missing file is a first start. An unreadable one is set aside (renamed to
+   * `state.json.unreadable-<time>`, never overwritten: it is evidence, and may be repaired by hand) and
+   * the start goes on from defaults.
+   */
+  async load(): Promise<{ restored?: Restored; setAside?: string }> {
     this.bootId = await readBootId();
     const text = await readFileIfExists(this.file);
-    if (text === undefined) return undefined;
+    if (text === undefined) return {};
     let snapshot: Snapshot;
     try {
       snapshot = JSON.parse(text) as Snapshot;
@@ -48,26 +52,25 @@ export class StateStore {
         throw new Error(`unsupported version ${snapshot.version}`);
       snapshot = migrateSnapshot(snapshot);
     } catch (err) {
-      this.log.warn('state file unreadable, starting from defaults', {
-        file: this.file,
-        error: err as Error,
-      });
-      return undefined;
+      const setAside = `${this.file}.unreadable-${new Date(this.clock.wallMs()).toISOString().replace(/[:.]/g, '-')}`;
+      this.log.warn('state file unreadable', { file: this.file, error: err as Error });
+      await rename(this.file, setAside);
+      return { setAside };
     }
-    return restoreSnapshot(snapshot, this.context());
+    return { restored: restoreSnapshot(snapshot, this.context()) };
   }
 
   /** Saves when the policy says so (or always with `force`); returns whether it wrote. */
   async maybeSave(
     tanks: Record<string, ControllerState>,
-    options: { clean?: boolean; force?: boolean } = {},
+    options: { clean?: boolean; force?: boolean; audit?: { seq: number; hash: string } } = {},
   ): Promise<boolean> {
     const now = this.clock.monotonicMs();
     const due =
       options.force ||
       Object.entries(tanks).some(([id, state]) => needsSave(this.saved[id], state, this.savedAtMs, now));
     if (!due) return false;
-    const snapshot = takeSnapshot(tanks, this.context(), options.clean ?? false);
+    const snapshot = takeSnapshot(tanks, this.context(), options.clean ?? false, options.audit);
     this.bytesWritten += await writeFileAtomic(this.file, JSON.stringify(snapshot));
     this.saved = { ...tanks };
     this.savedAtMs = now;

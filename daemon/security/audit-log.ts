@@ -4,13 +4,20 @@
 // telemetry, so a copy of the whole chain rewritten by someone with write access can be noticed remotely.
 
 import { createHash } from 'node:crypto';
-import { open, readFile, mkdir, type FileHandle } from 'node:fs/promises';
+import { open, readFile, mkdir, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Clock } from '../clock.js';
 
 export const GENESIS = '0'.repeat(64);
 /** Lines are made durable at most this long after they were written (an SD card wears with each fsync). */
 const SYNC_DELAY_MS = 1000;
+/**
+ * Every text field of an entry is cut to this length: names, client ids, topics and reasons may come from
+ * an attacker, and each line goes to the SD card.
+ */
+export const MAX_FIELD_CHARS = 256;
+/** The `detail` object of an entry, as JSON, at most this long. */
+export const MAX_DETAIL_CHARS = 2048;
 
 export type AuditKind =
   | 'command'
@@ -22,7 +29,12 @@ export type AuditKind =
   | 'safety'
   | 'start'
   | 'stop'
-  | 'suppressed';
+  | 'suppressed'
+  | 'denied'
+  | 'subscribe'
+  | 'session'
+  | 'recovery'
+  | 'tamper';
 
 export interface AuditEntry {
   kind: AuditKind;
@@ -58,6 +70,10 @@ export class AuditLog {
     private readonly clock: Clock,
   ) {}
 
+  get isOpen(): boolean {
+    return this.handle !== undefined;
+  }
+
   get headSeq(): number {
     return this.head.seq;
   }
@@ -66,28 +82,50 @@ export class AuditLog {
     return this.head.hash;
   }
 
-  async open(): Promise<void> {
+  /**
+   * Opens the log for appending, after the last whole line. A tail torn by a crash or power cut (an
+   * unfinished line, or zeros the file system left) is set aside in `<file>.torn-<time>`, cut off, and the
+   * recovery is the first entry written: the log goes on, and nothing whole is lost. (A line edited in
+   * the middle is not touched here: `smart-tank audit verify` reports it.)
+   */
+  async open(): Promise<{ recovered?: { bytes: number; savedAs: string } }> {
     await mkdir(dirname(this.file), { recursive: true });
-    const text = await readFile(this.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return '';
+    const bytes = await readFile(this.file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return Buffer.alloc(0);
       throw err;
     });
-    const lines = text.split('\n').filter(Boolean);
-    const last = lines[lines.length - 1];
-    if (last) {
-      const record = JSON.parse(last) as AuditRecord;
-      this.head = { seq: record.seq, hash: record.hash };
+    const { wholeBytes, last } = wholeLines(bytes);
+    if (last) this.head = { seq: last.seq, hash: last.hash };
+    let recovered: { bytes: number; savedAs: string } | undefined;
+    if (wholeBytes < bytes.length) {
+      const savedAs = `${this.file}.torn-${new Date(this.clock.wallMs()).toISOString().replace(/[:.]/g, '-')}`;
+      await writeFile(savedAs, bytes.subarray(wholeBytes), { mode: 0o640 });
+      const h = await open(this.file, 'r+');
+      await h.truncate(wholeBytes);
+      await h.sync();
+      await h.close();
+      recovered = { bytes: bytes.length - wholeBytes, savedAs };
     }
     this.handle = await open(this.file, 'a', 0o640);
+    if (recovered) {
+      await this.append({
+        kind: 'recovery',
+        who: 'gateway',
+        from: 'local',
+        what: 'audit log tail torn by a crash or power cut',
+        result: `${recovered.bytes} bytes after line ${this.head.seq} set aside in ${recovered.savedAs}`,
+      });
+    }
+    return { recovered };
   }
 
-  /** Appends an entry; entries are written in call order. */
+  /** Appends an entry; entries are written in call order. Text fields are bounded (MAX_FIELD_CHARS). */
   append(entry: AuditEntry): Promise<void> {
     const unhashed: Omit<AuditRecord, 'hash'> = {
       seq: this.head.seq + 1,
       time: new Date(this.clock.wallMs()).toISOString(),
       timeSynced: this.clock.wallSynced(),
-      ...entry,
+      ...bounded(entry),
       prev: this.head.hash,
     };
     const record: AuditRecord = { ...unhashed, hash: hashRecord(unhashed) };
@@ -99,6 +137,16 @@ export class AuditLog {
       this.scheduleSync();
     });
     return this.writing;
+  }
+
+  /** The hash of line `seq` as the file holds it now (read at start, to check a recorded head). */
+  async hashAt(seq: number): Promise<string | undefined> {
+    const text = await readFile(this.file, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      const record = parseRecord(line);
+      if (record?.seq === seq) return record.hash;
+    }
+    return undefined;
   }
 
   async close(): Promise<void> {
@@ -119,6 +167,55 @@ export class AuditLog {
       void this.handle?.datasync().catch(() => {});
     }, SYNC_DELAY_MS);
   }
+}
+
+/**
+ * Where the whole lines of a log end, and its last record: a whole line ends in a newline and parses as a
+ * record. Whatever follows the last one is a torn tail.
+ */
+export function wholeLines(bytes: Buffer): { wholeBytes: number; last?: AuditRecord } {
+  let end = bytes.lastIndexOf(0x0a) + 1; // after the last newline
+  while (end > 0) {
+    const start = bytes.lastIndexOf(0x0a, end - 2) + 1;
+    const record = parseRecord(bytes.subarray(start, end - 1).toString('utf8'));
+    if (record) return { wholeBytes: end, last: record };
+    // A newline-ended line that is not a record at the very end: zeros or a torn write. Step back.
+    end = start;
+  }
+  return { wholeBytes: 0 };
+}
+
+function parseRecord(line: string): AuditRecord | undefined {
+  try {
+    const r = JSON.parse(line) as AuditRecord;
+    return typeof r === 'object' && r !== null && typeof r.seq === 'number' && typeof r.hash === 'string'
+      ? r
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The entry with every text field cut to MAX_FIELD_CHARS and its detail to MAX_DETAIL_CHARS. */
+export function bounded(entry: AuditEntry): AuditEntry {
+  const out: AuditEntry = {
+    ...entry,
+    who: clip(entry.who),
+    from: clip(entry.from),
+    what: clip(entry.what),
+    result: clip(entry.result),
+  };
+  if (entry.detail !== undefined) {
+    const json = JSON.stringify(entry.detail);
+    if (json.length > MAX_DETAIL_CHARS)
+      out.detail = { cut: true, chars: json.length, start: json.slice(0, 200) };
+  }
+  return out;
+}
+
+/** Cuts attacker-controlled text to `max` characters, saying how long it was. */
+export function clip(text: string, max = MAX_FIELD_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…(${text.length} chars)`;
 }
 
 export type VerifyResult =

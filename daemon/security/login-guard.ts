@@ -3,7 +3,7 @@
 // Whichever door an address knocks on, its failures count together.
 
 import type { Logger } from '../log.js';
-import type { AuditEntry } from './audit-log.js';
+import { clip as clipText, type AuditEntry } from './audit-log.js';
 import type { Credentials } from './credentials.js';
 import { LockoutTable, type LockoutPolicy } from './lockout.js';
 import type { UserRecord } from './roles.js';
@@ -97,6 +97,6 @@ export class LoginGuard {
   }
 }
 
-export function clip(text: string, max = MAX_NAME_CHARS): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…(${text.length} chars)`;
+function clip(text: string): string {
+  return clipText(text, MAX_NAME_CHARS);
 }

@@ -1,7 +1,7 @@
 // Changes to the users of the MQTT plane, applied to the three files both brokers read: the password
 // file, the ACL (generated from the roles it records) and the HMAC keys. Each file is replaced atomically.
 
-import { chmod } from 'node:fs/promises';
+import { chmod, chown, stat } from 'node:fs/promises';
 import type { MqttConfig } from '../config/schema.js';
 import { readFileIfExists, writeFileAtomic } from '../runtime/atomic-file.js';
 import { formatHmacKeys, newHmacKey, parseHmacKeys } from './hmac.js';
@@ -33,12 +33,20 @@ export async function saveUserFiles(mqtt: MqttConfig, files: UserFiles): Promise
   const u = mqtt.users;
   const scope = { prefix: mqtt.topicPrefix, discoveryPrefix: mqtt.homeAssistant.discoveryPrefix };
   // Mosquitto (group mosquitto in the image) and the daemon read the first two; only the daemon the keys.
-  await writeFileAtomic(u.passwordFile, formatPasswordFile(files.passwords));
-  await chmod(u.passwordFile, 0o640);
-  await writeFileAtomic(u.aclFile, generateAcl(files.users, scope));
-  await chmod(u.aclFile, 0o640);
-  await writeFileAtomic(u.hmacKeysFile, formatHmacKeys(files.keys));
-  await chmod(u.hmacKeysFile, 0o600);
+  await replaceKeepingOwner(u.passwordFile, formatPasswordFile(files.passwords), 0o640);
+  await replaceKeepingOwner(u.aclFile, generateAcl(files.users, scope), 0o640);
+  await replaceKeepingOwner(u.hmacKeysFile, formatHmacKeys(files.keys), 0o600);
+}
+
+/**
+ * The new file keeps the old one's owner and group (provisioning installs them smart-tank:mosquitto):
+ * `sudo smart-tank user add` must not leave them root's, unreadable by Mosquitto and the daemon.
+ */
+async function replaceKeepingOwner(file: string, content: string, mode: number): Promise<void> {
+  const before = await stat(file).catch(() => undefined);
+  await writeFileAtomic(file, content);
+  if (before && process.getuid?.() === 0) await chown(file, before.uid, before.gid);
+  await chmod(file, mode);
 }
 
 export function checkPassword(password: string): void {

@@ -60,6 +60,8 @@ export interface CampaignSummary {
   maxValveOpeningsPerDay: number;
   maxPumpStartsPerDay: number;
   bounds: { valveOpeningsPerDay: number; pumpStartsPerDay: number | null };
+  /** The runs that switched the fill valve most in a day, to look at. */
+  busiestValves: CampaignFailure[];
   /** Hours the pump was held off while water stood above its restart level. */
   waterDenied: {
     totalHours: number;
@@ -74,7 +76,7 @@ export interface CampaignSummary {
 /** Power cuts last from a quarter of an hour to half a day; other faults to the end or up to four days. */
 const POWER_CUT_HOURS = { min: 0.25, max: 12 };
 const FAULT_HOURS = { min: 1, max: 96 };
-const WORST_DENIED_SHOWN = 3;
+const WORST_SHOWN = 3;
 
 /** Draws every run's seed and fault mix from the master seed (pure: same inputs, same plan). */
 export function planCampaign(
@@ -177,6 +179,15 @@ export function summarize(
     if (pumpBound !== null && t.maxPumpStartsPerDay > pumpBound)
       fail(plan, t, `${t.maxPumpStartsPerDay} pump starts in a day`);
   }
+  const busiest = [...tanks]
+    .sort((a, b) => b.t.maxValveOpeningsPerDay - a.t.maxValveOpeningsPerDay)
+    .slice(0, WORST_SHOWN)
+    .map(({ plan, t }) => ({
+      run: plan.index,
+      tank: t.id,
+      problem: `valve opened ${t.maxValveOpeningsPerDay} times in a day (${t.valveCycles} in ${o.days} days)`,
+      repro: reproLine(plan, o.days, o.configFile),
+    }));
   const denied = tanks
     .filter((x) => x.t.waterDeniedHours > 0)
     .sort((a, b) => b.t.waterDeniedHours - a.t.waterDeniedHours);
@@ -200,11 +211,12 @@ export function summarize(
     maxValveOpeningsPerDay: Math.max(0, ...tanks.map((x) => x.t.maxValveOpeningsPerDay)),
     maxPumpStartsPerDay: Math.max(0, ...tanks.map((x) => x.t.maxPumpStartsPerDay)),
     bounds: { valveOpeningsPerDay: valveBound, pumpStartsPerDay: pumpBound },
+    busiestValves: busiest,
     waterDenied: {
       totalHours: roundTo(sum((t) => t.waterDeniedHours)),
       maxHoursOneTank: denied[0]?.t.waterDeniedHours ?? 0,
       tanksAffected: denied.length,
-      worst: denied.slice(0, WORST_DENIED_SHOWN).map(({ plan, t }) => ({
+      worst: denied.slice(0, WORST_SHOWN).map(({ plan, t }) => ({
         run: plan.index,
         tank: t.id,
         problem: `pump held off ${t.waterDeniedHours} h with water above its restart level`,

@@ -58,6 +58,12 @@ export class MqttLink {
     if (this.client?.connected) this.client.subscribe(filter, this.subscribeOptions());
   }
 
+  /** Stops listening on `filter`. */
+  unsubscribe(filter: string): void {
+    this.subscriptions.delete(filter);
+    if (this.client?.connected) this.client.unsubscribe(filter);
+  }
+
   /** Starts the session; does not wait for the broker (the tank runs without it). */
   async start(): Promise<void> {
     const { connect } = await import('mqtt');

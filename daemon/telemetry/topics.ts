@@ -104,4 +104,14 @@ export interface SystemHealth extends Stamped {
   audit?: { seq: number; hash: string };
   /** The VPN tunnel, when one is configured: state, address, handshake age, bytes, reconnects. */
   vpn?: VpnHealth;
+  /** Alarms of the gateway itself (not of a tank), while active. */
+  alarms?: GatewayAlarm[];
+}
+
+export interface GatewayAlarm {
+  /** audit-tampered: the audit log no longer holds what an earlier record of its head says. */
+  kind: 'audit-tampered';
+  message: string;
+  /** ISO wall time it was raised. */
+  since: string;
 }

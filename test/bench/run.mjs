@@ -3,7 +3,7 @@
 // that matter are ratios measured in the same run (daemon vs bare node). Prints one JSON line per
 // benchmark on stdout and a readable summary on stderr.
 //
-//   node test/bench/run.mjs [name...]     names: sim, daemon, mosquitto, sd, vpn, web (default: all)
+//   node test/bench/run.mjs [name...]     names: sim, campaign, daemon, mosquitto, sd, vpn, web (default: all)
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -70,6 +70,63 @@ function oneTankConfig() {
   const file = join(dir, 'one-tank.yaml');
   writeFileSync(file, stringify(config));
   return file;
+}
+
+// ---- fault campaign -------------------------------------------------------------------------------------
+
+/** >= 20,000 tank-days of random fault mixes on the shipped example (2 tanks x 60 days x 167 runs). */
+const CAMPAIGN_RUNS = 167;
+const CAMPAIGN_DAYS = 60;
+
+function campaignBench() {
+  const seed = Math.floor(Math.random() * 2 ** 31);
+  const args = [
+    CLI,
+    'sim',
+    '--campaign',
+    String(CAMPAIGN_RUNS),
+    '--days',
+    String(CAMPAIGN_DAYS),
+    '--seed',
+    String(seed),
+  ];
+  const r = spawnSync(process.execPath, [...args, '--config', EXAMPLE, '--json'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status === null) throw new Error(`campaign killed: ${r.signal}`);
+  const s = JSON.parse(r.stdout.trim().split('\n').pop());
+  report(
+    'campaign',
+    {
+      seed,
+      runs: s.runs,
+      tankDays: s.tankDays,
+      wallS: round1(s.wallMs / 1000),
+      tankDaysPerS: s.tankDaysPerS,
+      overfills: s.overfills,
+      rainSpills: s.rainSpills,
+      dryRuns: s.dryRuns,
+      valveCyclesPerTankDay: s.valveCyclesPerTankDay,
+      maxValveOpeningsPerDay: s.maxValveOpeningsPerDay,
+      pumpStartsPerTankDay: s.pumpStartsPerTankDay,
+      maxPumpStartsPerDay: s.maxPumpStartsPerDay,
+      bounds: s.bounds,
+      waterDeniedHours: s.waterDenied.totalHours,
+      waterDeniedWorstHours: s.waterDenied.maxHoursOneTank,
+      failures: s.failures,
+    },
+    [
+      `  ${s.tankDays.toLocaleString()} tank-days (${s.runs} runs x ${s.days} days, seed ${seed}) in ${round1(s.wallMs / 1000)} s = ${s.tankDaysPerS} tank-days/s`,
+      `  overfills ${s.overfills}, dry runs ${s.dryRuns}, rain spills ${s.rainSpills}`,
+      `  valve openings per tank-day max ${s.valveCyclesPerTankDay.max} (p99 ${s.valveCyclesPerTankDay.p99}), most in 24 h ${s.maxValveOpeningsPerDay} (bound ${s.bounds.valveOpeningsPerDay})`,
+      `  pump starts per tank-day max ${s.pumpStartsPerTankDay.max} (p99 ${s.pumpStartsPerTankDay.p99}), most in 24 h ${s.maxPumpStartsPerDay} (bound ${s.bounds.pumpStartsPerDay})`,
+      `  water denied ${s.waterDenied.totalHours} h in all, worst ${s.waterDenied.maxHoursOneTank} h`,
+      ...s.failures.map((f) => `  FAIL ${f.problem}: ${f.repro}`),
+    ].join('\n'),
+  );
+  if (r.status !== 0)
+    throw new Error(`the campaign found ${s.failures.length} failing run(s) (seed ${seed})`);
 }
 
 // ---- daemon at idle -------------------------------------------------------------------------------------
@@ -383,6 +440,7 @@ function vpnBench() {
 
 const benches = {
   sim: simBench,
+  campaign: campaignBench,
   daemon: daemonBench,
   mosquitto: mosquittoBench,
   sd: sdWritesBench,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { parse } from 'yaml';
 import { validateConfig } from '../../daemon/config/load.js';
+import type { Role } from '../../daemon/security/roles.js';
 import { addUser, loadUserFiles, saveUserFiles } from '../../daemon/security/user-admin.js';
 import { EXAMPLE_CONFIG_FILE } from './config.js';
 import { startDaemon, tempDir, waitFor, writeConfig, type DaemonProcess } from './daemon.js';
@@ -46,6 +47,8 @@ export interface PlaneOptions {
   host?: string;
   /** Last changes to the config before it is written. */
   configure?: (config: Record<string, Record<string, unknown>>) => void;
+  /** More users beside the standard ones, e.g. the Node-RED flow's own integrator. */
+  users?: { name: string; role: Role; password: string; canCommand?: boolean }[];
   /**
    * Runs once the users exist, before the config is written and the daemon starts (e.g. seed history);
    * may still change the raw config.
@@ -138,6 +141,10 @@ export class PlaneUnderTest {
     await addUser(files, 'vic', 'viewer', PASSWORDS.vic!);
     await addUser(files, 'ian', 'integrator', PASSWORDS.ian!);
     await addUser(files, 'homeassistant', 'integrator', PASSWORDS.homeassistant!, { canCommand: true });
+    for (const u of this.options.users ?? []) {
+      await addUser(files, u.name, u.role, u.password, { canCommand: u.canCommand ?? false });
+      PASSWORDS[u.name] = u.password;
+    }
     const gatewayPassword = 'gateway-test-password';
     await addUser(files, 'gateway', 'gateway', gatewayPassword);
     await saveUserFiles(mqtt, files);

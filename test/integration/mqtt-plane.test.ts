@@ -309,3 +309,40 @@ describe('passwords of users stay out of the config and the logs', () => {
     }
   }, 60_000);
 });
+
+describe('events made outside a control step reach MQTT', () => {
+  it("a mode change by command and an unclean restart's alarm are published on the event topic", async () => {
+    // Mosquitto outlives the daemon, so a subscriber sees what the restarted daemon publishes first.
+    const plane = await new PlaneUnderTest('mosquitto').start();
+    try {
+      const watcher = await plane.client('vic');
+      const events = await collect(watcher, `${PREFIX}/tank/house/event`);
+      const admin = await plane.client('alice');
+      const results = await collect(admin, `${PREFIX}/result/alice`);
+      const cmd = command({ action: 'mode', mode: 'manual', minutes: 5 });
+      await admin.publishAsync(`${PREFIX}/command/alice`, JSON.stringify(cmd), { qos: 1 });
+      await results.next((m) => JSON.parse(m.payload).id === cmd.id, RESULT_TIMEOUT_MS, 'the answer');
+      const mode = await events.next(
+        (m) => JSON.parse(m.payload).type === 'mode',
+        RESULT_TIMEOUT_MS,
+        'a mode event',
+      );
+      expect(JSON.parse(mode.payload)).toMatchObject({
+        tank: 'house',
+        mode: 'manual',
+        reason: 'set by alice',
+      });
+
+      await plane.stopDaemon('SIGKILL');
+      await plane.startDaemon();
+      const unclean = await events.next(
+        (m) => JSON.parse(m.payload).alarm === 'unclean-restart',
+        RESULT_TIMEOUT_MS * 2,
+        'the unclean-restart alarm event',
+      );
+      expect(JSON.parse(unclean.payload)).toMatchObject({ type: 'alarm', active: true, severity: 'warning' });
+    } finally {
+      await plane.close();
+    }
+  }, 60_000);
+});

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
-const SOURCE_DIRS = ['daemon', 'drivers', 'provisioning', 'test'];
+const SOURCE_DIRS = ['daemon', 'drivers', 'provisioning', 'flows', 'test'];
 
 function* files(dir) {
   for (const name of readdirSync(dir)) {

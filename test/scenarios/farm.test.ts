@@ -3,9 +3,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { exampleConfig } from '../helpers/config.js';
-import { DAYS, expectSafe, run, WEEKS } from './simulate.js';
+import { DAYS, expectSafe, run, SCENARIO_TIMEOUT_MS, WEEKS } from './simulate.js';
 
-describe(`normal farm use over ${WEEKS} weeks`, () => {
+describe(`normal farm use over ${WEEKS} weeks`, { timeout: SCENARIO_TIMEOUT_MS }, () => {
   it('keeps every tank between its thresholds: no overflow, no dry run, no alarm, regular refills', () => {
     const result = run();
     expectSafe(result);
@@ -27,7 +27,7 @@ describe(`normal farm use over ${WEEKS} weeks`, () => {
   });
 });
 
-describe('echo spikes', () => {
+describe('echo spikes', { timeout: SCENARIO_TIMEOUT_MS }, () => {
   it('5% echo spikes cause no valve chatter', () => {
     const config = exampleConfig();
     for (const t of config.tanks) t.sim.spikeProbability = 0.05;
@@ -57,7 +57,7 @@ describe('echo spikes', () => {
   });
 });
 
-describe('power cut', () => {
+describe('power cut', { timeout: SCENARIO_TIMEOUT_MS }, () => {
   it('a power cut in the middle of a fill resumes the fill after the restart', () => {
     // Find when the house tank first fills, then cut the power 20 minutes into that fill.
     let fillStart: number | undefined;

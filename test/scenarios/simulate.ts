@@ -7,6 +7,11 @@ import { parseFault } from '../../drivers/sim/faults.js';
 import { runSimulation, type SimResult, type SimStep } from '../../daemon/sim/run-simulation.js';
 import { exampleConfig } from '../helpers/config.js';
 
+/**
+ * A scenario simulates weeks of farm life in-process: ~10 s on an idle core of this machine's kind, but
+ * CI machines are shared and the suite runs files in parallel, so the bound is generous.
+ */
+export const SCENARIO_TIMEOUT_MS = 240_000;
 export const WEEKS = 3;
 export const DAYS = WEEKS * 7;
 
@@ -21,7 +26,7 @@ export function run(
 
 export function expectSafe(result: SimResult): void {
   for (const t of result.tanks) {
-    expect(t.overflows, `${t.id} overflows`).toBe(0);
+    expect(t.overfills, `${t.id} overfills`).toBe(0);
     expect(t.dryRuns, `${t.id} pump dry runs`).toBe(0);
   }
 }

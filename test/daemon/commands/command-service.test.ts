@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../daemon/clock.js';
 import { CommandService, type CommandResult } from '../../../daemon/commands/command-service.js';
+import { UsedIds } from '../../../daemon/commands/used-ids.js';
 import type { MqttConfig } from '../../../daemon/config/schema.js';
 import type { TankCommand } from '../../../daemon/control/commands.js';
 import { silentLogger } from '../../../daemon/log.js';
@@ -19,16 +20,21 @@ interface Harness {
   answers: { user: string; result: CommandResult }[];
   audit: AuditEntry[];
   signingKey: Buffer;
+  dir: string;
 }
 
-async function harness(commands: Partial<MqttConfig['commands']> = {}): Promise<Harness> {
-  const dir = tempDir('cmd-');
+async function harness(
+  commands: Partial<MqttConfig['commands']> = {},
+  dir = tempDir('cmd-'),
+  idsFile = join(dir, 'command-ids.json'),
+): Promise<Harness> {
+  const etc = tempDir('cmd-etc-');
   const config = configWith([rawTank()], {
     mqtt: {
       users: {
-        passwordFile: join(dir, 'passwd'),
-        aclFile: join(dir, 'acl'),
-        hmacKeysFile: join(dir, 'keys'),
+        passwordFile: join(etc, 'passwd'),
+        aclFile: join(etc, 'acl'),
+        hmacKeysFile: join(etc, 'keys'),
       },
       commands,
     },
@@ -43,7 +49,10 @@ async function harness(commands: Partial<MqttConfig['commands']> = {}): Promise<
   const applied: Harness['applied'] = [];
   const answers: Harness['answers'] = [];
   const audit: AuditEntry[] = [];
+  const usedIds = new UsedIds(idsFile, clock, silentLogger);
+  await usedIds.load();
   const service = new CommandService({
+    usedIds,
     mqtt: config.mqtt,
     credentials: new Credentials(config.mqtt.users, silentLogger),
     clock,
@@ -56,7 +65,7 @@ async function harness(commands: Partial<MqttConfig['commands']> = {}): Promise<
     answer: (user, result) => answers.push({ user, result }),
   });
   clock.advance(1000);
-  return { service, clock, applied, answers, audit, signingKey: hmacKey! };
+  return { service, clock, applied, answers, audit, signingKey: hmacKey!, dir };
 }
 
 const json = (o: unknown) => Buffer.from(JSON.stringify(o));
@@ -123,6 +132,29 @@ describe('command checks', () => {
       await h.service.handle(from('alice'), json(cmd(h, { ts: h.clock.wallMs() - 50_000 }))),
     ).toMatchObject({ reason: 'sent before the gateway started (replayed?)' });
     expect(h.applied).toHaveLength(1);
+  });
+
+  it('a replay a second after a restart is still a replay: used ids are on disk before a command acts', async () => {
+    const c = cmd(h, { sig: undefined });
+    delete (c as Record<string, unknown>).sig;
+    expect(await h.service.handle(from('alice'), json(c))).toMatchObject({ result: 'accepted' });
+    // The daemon restarts: a new service (and a new start time) on the same state directory.
+    const restarted = await harness({}, h.dir);
+    restarted.clock.advance(h.clock.wallMs() - restarted.clock.wallMs() + 1000);
+    expect(await restarted.service.handle(from('alice'), json(c))).toMatchObject({
+      result: 'refused',
+      reason: 'duplicate command id (replayed?)',
+    });
+    expect(restarted.applied).toEqual([]);
+  });
+
+  it('a command whose id cannot be recorded does not act (storage failing)', async () => {
+    const broken = await harness({}, tempDir('cmd-'), '/proc/version/command-ids.json');
+    expect(await broken.service.handle(from('alice'), json(cmd(broken)))).toMatchObject({
+      result: 'refused',
+      reason: 'the gateway cannot record the command id (storage failing): not acted on',
+    });
+    expect(broken.applied).toEqual([]);
   });
 
   it('ignores retained commands without answering', async () => {

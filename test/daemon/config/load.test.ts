@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -174,6 +174,29 @@ describe('smart-tank config check', () => {
     const { cli, out } = io();
     expect(await main(['config', 'check', EXAMPLE_CONFIG_FILE], cli)).toBe(0);
     expect(out.join('\n')).toMatch(/valid \(gateway farm-gw-01, 2 tank\(s\)\)/);
+  });
+
+  it('says what it understood of each tank, and which thresholds are in force and why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'gw.yaml');
+    writeFileSync(
+      file,
+      readFileSync(EXAMPLE_CONFIG_FILE, 'utf8').replace('stateDir: ./var', `stateDir: ${dir}`),
+    );
+    const thresholds = { lowPct: 20, highPct: 70, by: 'alice', configLowPct: 15, configHighPct: 80 };
+    writeFileSync(join(dir, 'state.json'), JSON.stringify({ version: 2, tanks: { house: { thresholds } } }));
+    const { cli, out } = io();
+    expect(await main(['config', 'check', file], cli)).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(
+      /tank house \(House greywater tank\): vertical cylinder, 1400 mm across, 1300 mm to the brim = 2,001 L/,
+    );
+    expect(text).toMatch(/refill +opens below 15% \(300 L\), closes at 80% \(1,601 L\)/);
+    expect(text).toMatch(/in force +thresholds 20\/70% set by alice by command \(this file says 15\/80%\)/);
+    expect(text).toMatch(/tank farm[^]*in force +thresholds 15\/80% from this file/);
+    expect(text).toMatch(
+      /probes +bottom 80 mm = 6\.2% \(dry-run\), middle 650 mm = 50%, top 1200 mm = 92\.3% \(high-high\)/,
+    );
   });
 
   it('exits 1 with one `path: message` line per problem', async () => {

@@ -49,9 +49,9 @@ describe('high-high trip latch (API 2350: a safety trip is not retried as if not
     c.tick({ pct: 93, highHighWet: true });
     expect(c.last.status.statusText).toBe('Fault: High-high probe wet at 93%: fill valve closed');
     c.run(HOUR, { pct: 91.5 }, MIN);
-    expect(c.state.highHighTrip).toBeDefined();
+    expect(c.state.fillTrip).toBeDefined();
     c.tick({ pct: 90.5 }, MIN);
-    expect(c.state.highHighTrip).toBeUndefined();
+    expect(c.state.fillTrip).toBeUndefined();
     expect(opened(c)).toBe(0);
   });
 
@@ -64,12 +64,47 @@ describe('high-high trip latch (API 2350: a safety trip is not retried as if not
     const refused = applyCommand(c.rules, c.state, { action: 'valve', open: true }, level, c.nowMs, 'alice');
     expect(refused).toMatchObject({
       accepted: false,
-      reason: expect.stringMatching(/high-high probe tripped/),
+      reason: expect.stringMatching(/high-high trip: held closed/),
     });
     const reset = applyCommand(c.rules, c.state, { action: 'reset-alarms' }, level, c.nowMs, 'alice');
     expect(reset.accepted).toBe(true);
     if (reset.accepted) c.state = reset.state;
     c.tick({ pct: 40 }, MIN);
+    expect(c.last.outputs.valveOpen).toBe(true);
+  });
+});
+
+describe('a probe goes wet during a fill that the level sensor did not see (it reads low)', () => {
+  it('trips the fill like the high-high probe: no chatter at that probe', () => {
+    const c = new ControllerHarness(tank());
+    c.tick({ pct: 10 });
+    const wetter = { electrode: 'middle', kind: 'probe-wetter' as const };
+    c.tick({ pct: 12, quality: 'disagree', disagreement: wetter }, MIN);
+    expect(c.last.outputs.valveOpen).toBe(false);
+    expect(c.state.fillTrip).toMatchObject({ cause: 'probe-wetter', electrode: 'middle', sensorPct: 12 });
+    // The water falls below the probe again; the sensor, stuck at 12%, agrees but has not moved.
+    c.run(6 * HOUR, { pct: 12 }, MIN);
+    expect(opened(c)).toBe(1);
+    expect(c.last.status.alarms).toContain('sensor-disagree');
+    const open = applyCommand(
+      c.rules,
+      c.state,
+      { action: 'valve', open: true },
+      reading(c.rules, { pct: 12 }),
+      c.nowMs,
+      'alice',
+    );
+    expect(open).toMatchObject({
+      accepted: false,
+      reason: expect.stringMatching(/probe "middle" went wet unseen/),
+    });
+  });
+
+  it('a wetter probe while no fill runs only holds the valve closed while it lasts (no latch)', () => {
+    const c = new ControllerHarness(tank());
+    c.tick({ pct: 30, quality: 'disagree', disagreement: { electrode: 'middle', kind: 'probe-wetter' } });
+    expect(c.state.fillTrip).toBeUndefined();
+    c.run(10 * MIN, { pct: 10 }, MIN);
     expect(c.last.outputs.valveOpen).toBe(true);
   });
 });
@@ -165,10 +200,29 @@ describe('a cut dry-run probe wire (the bottom probe reads dry)', () => {
     expect(c.last.outputs.pumpOn).toBe(true);
   });
 
-  it('without a second witness: the pump stays stopped and the alarm says what to check', () => {
-    const c = new ControllerHarness(
-      tank({ probes: { electrodes: [{ id: 'bottom', heightMm: 80, pin: 17, role: 'dry-run' }] } }),
+  it('without a witness probe: a check fill proves it when the level sensor rises with it', () => {
+    const onlyBottom = { electrodes: [{ id: 'bottom', heightMm: 80, pin: 17, role: 'dry-run' }] };
+    const c = new ControllerHarness(tank({ probes: onlyBottom }));
+    const spec = (pct: number): ReadingSpec => ({
+      pct,
+      quality: 'disagree',
+      dryRunDry: true,
+      disagreement: { electrode: 'bottom', kind: 'probe-drier' },
+    });
+    c.tick(spec(50));
+    expect(c.last.outputs).toEqual({ valveOpen: true, pumpOn: false });
+    c.run(5 * MIN, (t) => spec(50 + t / MIN), MIN); // the sensor rises with the fill: it sees the water
+    expect(c.state.probeFault).toMatchObject({ electrode: 'bottom', proof: 'fill' });
+    c.tick(spec(56), MIN);
+    expect(c.last.outputs.pumpOn).toBe(true);
+    expect(c.last.status.statusText).toMatch(
+      /Probe "bottom" faulty \(reads dry while the level sensor at \d+% rose with the fill\)/,
     );
+  });
+
+  it('a level sensor that does not rise with the check fill proves nothing: the pump stays stopped, and says why', () => {
+    const onlyBottom = { electrodes: [{ id: 'bottom', heightMm: 80, pin: 17, role: 'dry-run' }] };
+    const c = new ControllerHarness(tank({ probes: onlyBottom }));
     c.run(
       HOUR,
       {
@@ -181,6 +235,7 @@ describe('a cut dry-run probe wire (the bottom probe reads dry)', () => {
     );
     expect(c.last.outputs.pumpOn).toBe(false);
     expect(c.last.status.alarms).not.toContain('probe-fault');
+    expect(c.last.status.alarms).toContain('no-rise');
     expect(c.last.status.faults.join()).toMatch(/check the bottom probe/);
   });
 

@@ -1,10 +1,14 @@
 // The gateway in-process on simulated hardware: start/stop order, stop in every start-up phase leaves the
 // outputs safe, a failed output write is fatal and still drives the others safe.
 
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../../daemon/clock.js';
 import { silentLogger } from '../../../daemon/log.js';
 import { Gateway } from '../../../daemon/runtime/gateway.js';
+import { verifyAuditText } from '../../../daemon/security/audit-log.js';
 import type { Notifier } from '../../../daemon/systemd/notify.js';
 import { SimulatedSite } from '../../../drivers/sim/devices.js';
 import type { DigitalOutput, TankHardware } from '../../../drivers/types.js';
@@ -26,10 +30,12 @@ afterEach(async () => {
   for (const g of gateways.splice(0)) await g.stop('test cleanup');
 });
 
-function build(options: { breakPump?: boolean; initialLevelPct?: number } = {}) {
+function build(
+  options: { breakPump?: boolean; initialLevelPct?: number; stateDir?: string; mqttPort?: number } = {},
+) {
   const config = configWith([rawTank({ sim: { initialLevelPct: options.initialLevelPct ?? 10 } })], {
-    gateway: { id: 'gw', stateDir: tempDir('gw-'), timezone: 'UTC' },
-    mqtt: { listen: { host: '127.0.0.1', port: 0 } },
+    gateway: { id: 'gw', stateDir: options.stateDir ?? tempDir('gw-'), timezone: 'UTC' },
+    mqtt: { listen: { host: '127.0.0.1', port: options.mqttPort ?? 0 } },
   });
   const clock = new SystemClock('assume-synced');
   const site = new SimulatedSite(config, clock);
@@ -124,5 +130,68 @@ describe('gateway lifecycle', () => {
     expect(model.valves[0]).toBe(false);
     const unknown = await gateway.command('shed', { action: 'mode', mode: 'auto' }, 'alice');
     expect(unknown.outcome).toEqual({ accepted: false, reason: 'unknown tank "shed"' });
+  });
+});
+
+describe('after a crash: what a start may and may not do to the records of the last run', () => {
+  async function stateOf(dir: string) {
+    return JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as {
+      clean: boolean;
+      tanks: { house: { mode: string; manual?: { valveOpen?: boolean } } };
+    };
+  }
+
+  it('a torn last audit line (power cut mid-write) is recovered and the gateway starts', async () => {
+    const dir = tempDir('gw-');
+    const first = build({ stateDir: dir });
+    await first.gateway.start();
+    await first.gateway.stop('first run');
+    appendFileSync(join(dir, 'audit.log'), '{"seq":99999,"time":"2026-');
+    const second = build({ stateDir: dir });
+    await second.gateway.start();
+    await second.gateway.stop('second run');
+    const text = readFileSync(join(dir, 'audit.log'), 'utf8');
+    expect(verifyAuditText(text)).toMatchObject({ ok: true });
+    expect(text).toMatch(/"kind":"recovery".*"what":"audit log tail torn by a crash or power cut"/);
+    expect(readdirSync(dir).some((f) => f.startsWith('audit.log.torn-'))).toBe(true);
+  });
+
+  it("a start that fails never overwrites the last run's state (lockouts, overrides, unclean flag)", async () => {
+    const dir = tempDir('gw-');
+    const first = build({ stateDir: dir, initialLevelPct: 50 });
+    await first.gateway.start();
+    await first.gateway.command('house', { action: 'valve', open: true, minutes: 60 }, 'alice');
+    // A crash: no stop. The state file says manual mode, valve override, not clean.
+    const crashed = await stateOf(dir);
+    expect(crashed).toMatchObject({
+      clean: false,
+      tanks: { house: { mode: 'manual', manual: { valveOpen: true } } },
+    });
+    // The next start fails (its MQTT port is taken) before it is ready.
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as { port: number }).port;
+    const failing = build({ stateDir: dir, mqttPort: port });
+    await expect(failing.gateway.start()).rejects.toThrow(/cannot listen/);
+    await failing.gateway.stop('start failed');
+    blocker.close();
+    expect(await stateOf(dir)).toMatchObject({ clean: false, tanks: { house: { mode: 'manual' } } });
+    await first.gateway.stop('cleanup');
+  });
+
+  it('an audit log cut short between two runs raises audit-tampered in the system telemetry', async () => {
+    const dir = tempDir('gw-');
+    const first = build({ stateDir: dir });
+    await first.gateway.start();
+    await first.gateway.command('house', { action: 'mode', mode: 'auto' }, 'alice');
+    await first.gateway.stop('first run');
+    const lines = readFileSync(join(dir, 'audit.log'), 'utf8').trimEnd().split('\n');
+    writeFileSync(join(dir, 'audit.log'), lines.slice(0, 2).join('\n') + '\n'); // the tail removed
+    expect(verifyAuditText(readFileSync(join(dir, 'audit.log'), 'utf8'))).toMatchObject({ ok: true });
+    const second = build({ stateDir: dir });
+    await second.gateway.start();
+    const audit = readFileSync(join(dir, 'audit.log'), 'utf8');
+    expect(audit).toMatch(/"kind":"tamper".*lines were removed/);
+    await second.gateway.stop('second run');
   });
 });

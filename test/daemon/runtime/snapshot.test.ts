@@ -32,7 +32,7 @@ function fullState(t: number): ControllerState {
     },
     lockout: { reason: 'no-rise', untilMs: t + 8 },
     noRiseTrips: 1,
-    highHighTrip: { sinceMs: t + 15, sensorPct: 70 },
+    fillTrip: { cause: 'high-high', sinceMs: t + 15, sensorPct: 70 },
     probeFault: { electrode: 'bottom', sinceMs: t + 16 },
     thresholds: { lowPct: 20, highPct: 70, by: 'alice', configLowPct: 15, configHighPct: 80 },
     alarms: {

@@ -81,6 +81,14 @@ export function wgKeyPair(): { privateKey: string; publicKey: string };
 export function sweepStale(): Promise<void>;
 export function createTopology(options: { tag: string; portForward?: number }): Promise<Topology>;
 export function setupWireGuard(topo: Topology): Promise<WireGuardSetup>;
+/** wireguard-go in the foreground in namespace `ns` as interface `name`, configured from a wg-quick file. */
+export function wireguardUp(
+  topo: Topology,
+  ns: string,
+  name: string,
+  confFile: string,
+  address: string,
+): Promise<NsChild>;
 export function setupOpenVpn(topo: Topology): Promise<OpenVpnSetup>;
 export function waitForOutput(
   child: NsChild,

@@ -298,7 +298,7 @@ ${portForward ? `    iifname "wan0" tcp dport ${portForward} dnat to ${ADDR.gate
  * A WireGuard interface run by the test itself: wireguard-go in the foreground as the test's child (so
  * the test reaps it), configured with `wg setconf` from the wg-quick file stripped of wg-quick's keys.
  */
-async function wireguardUp(topo, n, name, confFile, address) {
+export async function wireguardUp(topo, n, name, confFile, address) {
   const child = topo.spawn(n, 'wireguard-go', ['-f', name]);
   const socket = `/var/run/wireguard/${name}.sock`;
   for (let waited = 0; !existsSync(socket); waited += 20) {

@@ -1,0 +1,66 @@
+// A gateway's MQTT users, made once per bundle: the daemon's own login (role gateway) and the first
+// admin (the farmer's login on the dashboard and MQTT), each with a fresh random password, written in
+// the formats both brokers read (daemon/security: Mosquitto's password file, the ACL generated from
+// the roles, the HMAC keys file). Also the password of the gateway's bridge to the fleet hub.
+
+import { randomBytes, randomInt } from 'node:crypto';
+import { formatHmacKeys } from '../daemon/security/hmac.js';
+import { formatPasswordFile, hashPassword } from '../daemon/security/password-file.js';
+import { generateAcl } from '../daemon/security/roles.js';
+import { addUser, type UserFiles } from '../daemon/security/user-admin.js';
+
+/** 24 random bytes: for logins only machines type. */
+export function machinePassword(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** No 0/O, 1/l/I: a password a farmer reads off paper and types on a phone. 32 symbols = 5 bits each. */
+const READABLE_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
+const READABLE_GROUPS = 4;
+const READABLE_GROUP_LENGTH = 5;
+
+/** 20 symbols in groups of 5 (100 bits), e.g. `kq7fm-x3hzp-9rtad-m2wce`. */
+export function readablePassword(): string {
+  const groups: string[] = [];
+  for (let g = 0; g < READABLE_GROUPS; g++) {
+    let s = '';
+    for (let i = 0; i < READABLE_GROUP_LENGTH; i++)
+      s += READABLE_ALPHABET[randomInt(READABLE_ALPHABET.length)];
+    groups.push(s);
+  }
+  return groups.join('-');
+}
+
+export interface GatewayCredentials {
+  gatewayPassword: string;
+  admin: { user: string; password: string };
+  /** Contents of mqtt.passwd, mqtt.acl, hmac.keys. */
+  passwordFile: string;
+  aclFile: string;
+  hmacKeysFile: string;
+}
+
+export async function makeGatewayCredentials(p: {
+  adminUser: string;
+  gatewayUser: string;
+  prefix: string;
+  discoveryPrefix: string;
+}): Promise<GatewayCredentials> {
+  const files: UserFiles = { passwords: new Map(), users: [], keys: new Map() };
+  const gatewayPassword = machinePassword();
+  const adminPassword = readablePassword();
+  await addUser(files, p.gatewayUser, 'gateway', gatewayPassword);
+  await addUser(files, p.adminUser, 'admin', adminPassword);
+  return {
+    gatewayPassword,
+    admin: { user: p.adminUser, password: adminPassword },
+    passwordFile: formatPasswordFile(files.passwords),
+    aclFile: generateAcl(files.users, { prefix: p.prefix, discoveryPrefix: p.discoveryPrefix }),
+    hmacKeysFile: formatHmacKeys(files.keys),
+  };
+}
+
+/** One Mosquitto password-file line for the hub broker (the bridge's login there). */
+export async function hubPasswordLine(user: string, password: string): Promise<string> {
+  return `${user}:${await hashPassword(password)}`;
+}
