@@ -6,6 +6,8 @@ import { DEVICE_PATHS } from './device-paths.js';
 
 export const MQTT_PORT = 1883;
 export const MQTT_TLS_PORT = 8883;
+/** A client id is replaced by the user name: nobody takes over another user's session by its client id. */
+const BIND_SESSION_TO_USER = 'use_username_as_clientid true';
 
 export function listenersConf(p: {
   device: string;
@@ -27,12 +29,14 @@ export function listenersConf(p: {
       ? "# The LAN address must be this Pi's static address or DHCP reservation."
       : '# No LAN listener: provision add-device --lan-address ADDR adds one (a static address or DHCP reservation).',
   ];
-  for (const a of addresses) lines.push(`listener ${port} ${a}`);
+  // Every listener binds a session to its user (see smart-tank.conf): a listener-scoped option.
+  for (const a of addresses) lines.push(`listener ${port} ${a}`, BIND_SESSION_TO_USER);
   if (p.tls) {
     lines.push('', "# TLS with the site CA's device certificate (MQTT over TLS on 8883).");
     for (const a of addresses)
       lines.push(
         `listener ${tlsPort} ${a}`,
+        BIND_SESSION_TO_USER,
         `cafile ${DEVICE_PATHS.caCert}`,
         `certfile ${DEVICE_PATHS.deviceCert}`,
         `keyfile ${DEVICE_PATHS.deviceKey}`,

@@ -17,7 +17,9 @@ commands:
   audit verify [FILE]      check the audit log's hash chain
   vpn status [--json]      the VPN tunnel: state, address, handshake, traffic, reconnects
   vpn run --config FILE    only the VPN supervisor (smart-tank-vpn.service, vpn.runBy: service)
-  provision <subcommand>   installers: site, address plan, device bundles, VPN server, phone (smart-tank provision --help)`;
+  provision <subcommand>   installers: site, address plan, device bundles, VPN server, phone (smart-tank provision --help)
+  bundle check|apply DIR   verify or install a device bundle (smart-tank bundle --help)
+  first-boot               install the bundle from the boot partition, once (smart-tank-firstboot.service)`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -51,6 +53,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await (await import('./vpn-status.js')).vpnCommand(rest, io);
       case 'provision':
         return await (await import('../../provisioning/cli.js')).provisionCommand(rest, io);
+      case 'bundle':
+        return await (await import('./bundle.js')).bundleCommand(rest, io);
+      case 'first-boot':
+        return await (await import('./bundle.js')).firstBootCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

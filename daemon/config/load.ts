@@ -96,6 +96,12 @@ function crossChecks(config: Config, input: unknown): ConfigProblem[] {
   if (config.mqtt.broker === 'external' && !config.mqtt.url) {
     add(['mqtt', 'url'], 'is required when mqtt.broker is external');
   }
+  const limits = config.mqtt.limits;
+  if (limits.reservedForAdmins >= limits.maxConnections)
+    add(
+      ['mqtt', 'limits', 'reservedForAdmins'],
+      `must be less than mqtt.limits.maxConnections (${limits.maxConnections})`,
+    );
   for (const p of unknownNotifyTanks(
     config.notify,
     config.tanks.map((t) => t.id),

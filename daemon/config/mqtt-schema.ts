@@ -64,6 +64,12 @@ export const mqttSchema = z.strictObject({
     .strictObject({
       maxMessageBytes: z.number().int().min(1024).default(65_536),
       maxConnections: z.number().int().min(1).default(50),
+      /** Sessions one user may hold at once (admins and the gateway are not limited). */
+      maxConnectionsPerUser: z.number().int().min(1).default(5),
+      /** Sessions one client address may hold at once (admins and the gateway are not limited). */
+      maxConnectionsPerAddress: z.number().int().min(1).default(10),
+      /** Of maxConnections, this many are kept for admins (a viewer cannot lock an admin out). */
+      reservedForAdmins: z.number().int().min(0).default(5),
       /** New connections per source address per minute. */
       connectionsPerMinute: z.number().int().min(1).default(30),
       maxInflight: z.number().int().min(1).default(20),
@@ -92,6 +98,11 @@ export const mqttSchema = z.strictObject({
        * topic (create it with: smart-tank user add homeassistant --role integrator --can-command).
        */
       commandUser: z.string().default('homeassistant'),
+      /**
+       * Discovery is re-sent when Home Assistant publishes `online` on <prefix>/status, at most this often
+       * however many ask (any integrator may publish it: each re-send is ~22 retained messages).
+       */
+      rediscoveryMinIntervalS: z.number().min(1).max(3600).default(60),
     })
     .prefault({}),
   topicPrefix: z

@@ -4,12 +4,25 @@
 import { open, readFile, rename, mkdir } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 
-export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<number> {
+/** Owner, group and mode the new file has before it replaces the old one (default: ours, 0600). */
+export interface FileOwnership {
+  uid?: number;
+  gid?: number;
+  mode?: number;
+}
+
+export async function writeFileAtomic(
+  file: string,
+  content: string | Uint8Array,
+  own: FileOwnership = {},
+): Promise<number> {
   const dir = dirname(file);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
   const handle = await open(tmp, 'w', 0o600);
   try {
+    if (own.uid !== undefined && own.gid !== undefined) await handle.chown(own.uid, own.gid);
+    if (own.mode !== undefined) await handle.chmod(own.mode);
     await handle.writeFile(content);
     await handle.sync();
   } finally {

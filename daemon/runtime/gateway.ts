@@ -27,6 +27,7 @@ import { MqttPlane } from './mqtt-plane.js';
 import { Dashboard } from '../web/dashboard.js';
 import { StateStore } from './state-store.js';
 import { TankRuntime } from './tank-runtime.js';
+import { LoopTimer } from './loop-timing.js';
 import { UNCLEAN_RESTART_ALARM_MS, UNCLEAN_RESTART_MESSAGE } from './restart.js';
 
 export interface GatewayDeps {
@@ -72,6 +73,7 @@ export class Gateway {
   private ready = false;
   /** Alarms of the gateway itself (not of a tank), e.g. a tampered audit log: in the system telemetry. */
   private readonly gatewayAlarms: GatewayAlarm[] = [];
+  private readonly loopTiming = new LoopTimer();
   private readonly startedAtMs: number;
 
   constructor(private readonly deps: GatewayDeps) {
@@ -351,9 +353,14 @@ export class Gateway {
   private scheduleLoop(): void {
     if (this.stopped) return;
     const intervalMs = Math.min(...this.tanks.map((t) => levelSampleIntervalMs(t.tank)));
+    const dueAt = performance.now() + this.realMs(intervalMs);
     this.loopTimer = setTimeout(() => {
+      const startedAt = performance.now();
       this.currentTick = this.tickAll().then(
-        () => this.scheduleLoop(),
+        () => {
+          this.loopTiming.record(performance.now() - startedAt, startedAt - dueAt);
+          this.scheduleLoop();
+        },
         (err: unknown) => this.deps.onFatal(err as Error),
       );
     }, this.realMs(intervalMs));
@@ -424,6 +431,7 @@ export class Gateway {
         outboxMessages: this.plane.outboxMessages,
         audit: this.auditHead(),
         ...(this.gatewayAlarms.length > 0 ? { alarms: this.gatewayAlarms } : {}),
+        controlLoop: this.loopTiming.summary(),
         ...(this.vpn ? { vpn: this.vpn.status() } : {}),
       };
       this.plane.publishSystem(health);

@@ -62,6 +62,8 @@ export class MqttPlane {
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly telemetry = new Map<string, TankTelemetry>();
   private commands: CommandService | undefined;
+  private discoveryTimer: NodeJS.Timeout | undefined;
+  private lastDiscoveryAtMs = -Infinity;
   /** Listener addresses and ports actually bound (embedded broker). */
   listening: { host: string; port: number }[] = [];
 
@@ -112,6 +114,7 @@ export class MqttPlane {
         mqtt: mq,
         credentials: this.credentials,
         login: this.deps.login,
+        audit,
         log: log.child('broker'),
         now: () => clock.monotonicMs(),
       });
@@ -159,7 +162,7 @@ export class MqttPlane {
     if (mq.homeAssistant.enabled) {
       this.link.onConnect(() => this.publishDiscovery());
       this.link.subscribe(`${mq.homeAssistant.discoveryPrefix}/status`, (m) => {
-        if (m.payload.toString() === 'online') this.publishDiscovery();
+        if (m.payload.toString() === 'online') this.requestDiscovery();
       });
     }
     await this.link.start();
@@ -221,6 +224,7 @@ export class MqttPlane {
 
   async stop(): Promise<void> {
     clearInterval(this.flushTimer);
+    clearTimeout(this.discoveryTimer);
     const errors: unknown[] = [];
     for (const step of [
       () => this.link?.stop(),
@@ -258,7 +262,23 @@ export class MqttPlane {
     this.channel?.publish(this.topics.result(user), JSON.stringify(result), { correlationData });
   }
 
+  /**
+   * Home Assistant asks for discovery by publishing `online` (any integrator may): at most one re-send per
+   * rediscoveryMinIntervalS, however many ask; asks in between are coalesced into one at its end.
+   */
+  private requestDiscovery(): void {
+    if (this.discoveryTimer) return;
+    const intervalMs = this.deps.config.mqtt.homeAssistant.rediscoveryMinIntervalS * 1000;
+    const waitMs = this.lastDiscoveryAtMs + intervalMs - Date.now();
+    if (waitMs <= 0) return this.publishDiscovery();
+    this.discoveryTimer = setTimeout(() => {
+      this.discoveryTimer = undefined;
+      this.publishDiscovery();
+    }, waitMs);
+  }
+
   private publishDiscovery(): void {
+    this.lastDiscoveryAtMs = Date.now();
     for (const m of discoveryMessages(this.deps.config, this.topics, this.deps.version)) {
       this.channel?.publish(m.topic, JSON.stringify(m.payload), { retain: true });
     }

@@ -1,7 +1,7 @@
 // Changes to the users of the MQTT plane, applied to the three files both brokers read: the password
 // file, the ACL (generated from the roles it records) and the HMAC keys. Each file is replaced atomically.
 
-import { chmod, chown, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { MqttConfig } from '../config/schema.js';
 import { readFileIfExists, writeFileAtomic } from '../runtime/atomic-file.js';
 import { formatHmacKeys, newHmacKey, parseHmacKeys } from './hmac.js';
@@ -39,14 +39,13 @@ export async function saveUserFiles(mqtt: MqttConfig, files: UserFiles): Promise
 }
 
 /**
- * The new file keeps the old one's owner and group (provisioning installs them smart-tank:mosquitto):
- * `sudo smart-tank user add` must not leave them root's, unreadable by Mosquitto and the daemon.
+ * Replaces a file atomically, keeping its owner and group: on the Pi they are smart-tank:mosquitto (the
+ * device bundle's), and `sudo smart-tank user add` must not leave them root's, which neither the daemon
+ * nor Mosquitto could read.
  */
 async function replaceKeepingOwner(file: string, content: string, mode: number): Promise<void> {
   const before = await stat(file).catch(() => undefined);
-  await writeFileAtomic(file, content);
-  if (before && process.getuid?.() === 0) await chown(file, before.uid, before.gid);
-  await chmod(file, mode);
+  await writeFileAtomic(file, content, before ? { uid: before.uid, gid: before.gid, mode } : { mode });
 }
 
 export function checkPassword(password: string): void {

@@ -10,7 +10,11 @@ import type { Logger } from '../log.js';
 import type { MqttConfig } from '../config/schema.js';
 import { aclAllows, type Acl, type Operation } from '../security/acl.js';
 import type { Credentials } from '../security/credentials.js';
+import type { AuditEntry } from '../security/audit-log.js';
+import { AuditThrottle } from '../security/audit-throttle.js';
 import type { LoginGuard } from '../security/login-guard.js';
+import type { Role } from '../security/roles.js';
+import { admissionRefusal, type LiveSession } from './session-admission.js';
 import { guardedConnection } from './mqtt-frame-guard.js';
 
 type Aedes = Awaited<ReturnType<(typeof import('aedes'))['Aedes']['createBroker']>>;
@@ -23,11 +27,14 @@ export interface EmbeddedBrokerOptions {
   login: LoginGuard;
   log: Logger;
   now: () => number;
+  /** Where denied publishes, subscriptions and refused sessions go (throttled per user). */
+  audit: (entry: AuditEntry) => void;
 }
 
 export interface Identity {
   user?: string;
   address: string;
+  role?: Role;
 }
 
 /** A command topic publish seen by the broker, with who sent it from where. */
@@ -40,6 +47,14 @@ export interface InboundPublish {
 }
 
 const RATE_WINDOW_MS = 60_000;
+/** Sockets beyond maxConnections that may still reach the login (so an admin can get in when others hold the slots). */
+const PENDING_CONNECTIONS = 10;
+/** Audit lines of one kind per user per minute (denied publishes, subscriptions). */
+const AUDIT_LINES_PER_MINUTE = 30;
+/** CONNACK codes (MQTT 3.1.1). */
+const IDENTIFIER_REJECTED = 2;
+const SERVER_UNAVAILABLE = 3;
+const NOT_AUTHORIZED = 5;
 /** Slow subscribers are cut off rather than stalling delivery to everyone (Aedes drainTimeout). */
 const DRAIN_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -50,6 +65,8 @@ export class EmbeddedBroker {
   private broker: Aedes | undefined;
   private readonly identities = new WeakMap<AedesClient, Identity>();
   private readonly recentConnects = new Map<string, number[]>();
+  private readonly live = new Map<AedesClient, LiveSession>();
+  private readonly throttle: AuditThrottle;
   /** The daemon's own client: a secret made at start, never written anywhere. */
   readonly internalUser: string;
   readonly internalPassword = randomBytes(24).toString('base64url');
@@ -59,6 +76,7 @@ export class EmbeddedBroker {
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.internalUser = options.mqtt.users.gatewayUser;
+    this.throttle = new AuditThrottle(options.audit, options.now, AUDIT_LINES_PER_MINUTE);
   }
 
   /** Commands published on `filter` are handed to `handler` with the sender's identity. */
@@ -81,26 +99,39 @@ export class EmbeddedBroker {
     });
     this.broker = broker;
     broker.authenticate = (client, username, password, done) => {
-      const refused = () => Object.assign(new Error('not authorized'), { returnCode: 5 as const });
+      const refused = (returnCode: 2 | 3 | 5) => Object.assign(new Error('not authorized'), { returnCode });
       this.authenticate(client, username, password).then(
-        (ok) => (ok ? done(null, true) : done(refused(), false)),
+        (code) => (code === 0 ? done(null, true) : done(refused(code), false)),
         (err: unknown) => {
           log.error('MQTT authentication failed', { error: err as Error });
-          done(refused(), false);
+          done(refused(NOT_AUTHORIZED), false);
         },
       );
     };
+    broker.on('client', (client) => {
+      const identity = this.identities.get(client);
+      if (identity)
+        this.live.set(client, {
+          clientId: client.id,
+          user: identity.user,
+          address: identity.address,
+          role: identity.role,
+        });
+    });
+    broker.on('clientDisconnect', (client) => void this.live.delete(client));
     broker.authorizePublish = (client, packet, done) => {
       if (!client) return done(null); // a Last Will published after its client went away
       if (packet.payload.length > mqtt.limits.maxMessageBytes) return done(new Error('message too large'));
       if (!this.allowed(client, 'publish', packet.topic)) {
-        log.debug('publish denied', { client: client.id, topic: packet.topic });
+        this.auditUse(client, 'denied', `publish to ${packet.topic}`, 'refused by the ACL');
         return done(new Error(`not authorized to publish to ${packet.topic}`));
       }
       done(null);
     };
     broker.authorizeSubscribe = (client, sub, done) => {
-      if (!this.allowed(client, 'subscribe', sub.topic)) return done(null, null);
+      const ok = this.allowed(client, 'subscribe', sub.topic);
+      this.auditUse(client, 'subscribe', `subscribe ${sub.topic}`, ok ? 'granted' : 'denied by the ACL');
+      if (!ok) return done(null, null);
       done(null, sub);
     };
     broker.authorizeForward = (client, packet) =>
@@ -133,7 +164,7 @@ export class EmbeddedBroker {
         continue;
       }
       const server = createServer((socket) => this.accept(socket));
-      server.maxConnections = mqtt.limits.maxConnections;
+      server.maxConnections = mqtt.limits.maxConnections + PENDING_CONNECTIONS;
       await new Promise<void>((resolve, reject) => {
         server.once('error', (err) =>
           reject(
@@ -186,34 +217,78 @@ export class EmbeddedBroker {
     this.broker?.handle(conn);
   }
 
+  /** 0 when the client may have its session, else the CONNACK code to refuse it with. */
   private async authenticate(
     client: AedesClient,
     username: string | undefined,
     password: Buffer | undefined,
-  ): Promise<boolean> {
+  ): Promise<0 | 2 | 3 | 5> {
     const { credentials, login } = this.options;
     const address = (client.conn as { remoteAddress?: string }).remoteAddress ?? 'unknown';
     // The daemon's own session first: a lockout of its address (loopback) must never cut it off.
     if (username === this.internalUser && password && safeEqual(password.toString(), this.internalPassword)) {
-      this.identities.set(client, { user: username, address });
-      return true;
+      this.identities.set(client, { user: username, address, role: 'gateway' });
+      return 0;
     }
     await credentials.refresh();
+    let identity: Identity;
     if (username === undefined && credentials.userCount === 0) {
       // No users yet: anonymous read access, which only loopback listeners can offer.
-      this.identities.set(client, { address });
-      return true;
+      identity = { address };
+    } else {
+      const outcome = await login.login({
+        user: username,
+        password: password?.toString(),
+        address,
+        door: 'mqtt',
+        clientId: client.id,
+      });
+      if (!outcome.ok) return NOT_AUTHORIZED;
+      identity = { user: outcome.user, address, role: outcome.record?.role };
     }
-    const outcome = await login.login({
-      user: username,
-      password: password?.toString(),
-      address,
-      door: 'mqtt',
+    const refusal = this.admission(client, identity);
+    if (refusal) return refusal;
+    this.identities.set(client, identity);
+    return 0;
+  }
+
+  /** Client id binding and connection slots (session-admission.ts); refusals are audited. */
+  private admission(client: AedesClient, identity: Identity): 0 | 2 | 3 {
+    const { mqtt } = this.options;
+    const candidate = {
       clientId: client.id,
+      user: identity.user,
+      address: identity.address,
+      role: identity.role,
+    };
+    const refusal = admissionRefusal([...this.live.values()], candidate, mqtt.limits, this.internalUser);
+    if (!refusal) return 0;
+    this.throttle.record({
+      kind: 'denied',
+      who: identity.user ?? '(anonymous)',
+      from: `${identity.address} (${client.id})`,
+      what: 'MQTT session',
+      result: `refused: ${refusal}`,
     });
-    if (!outcome.ok) return false;
-    this.identities.set(client, { user: outcome.user, address });
-    return true;
+    this.options.log.warn('MQTT session refused', {
+      user: identity.user,
+      address: identity.address,
+      reason: refusal,
+    });
+    return refusal.startsWith('client id') ? IDENTIFIER_REJECTED : SERVER_UNAVAILABLE;
+  }
+
+  /** Denied publishes and subscriptions, in the audit log (throttled): who tried what, from where. */
+  private auditUse(client: AedesClient, kind: 'denied' | 'subscribe', what: string, result: string): void {
+    const identity = this.identities.get(client);
+    if (!identity || identity.user === this.internalUser) return;
+    this.throttle.record({
+      kind,
+      who: identity.user ?? '(anonymous)',
+      from: `${identity.address} (${client.id})`,
+      what,
+      result,
+    });
   }
 
   private allowed(client: AedesClient, op: Operation, topic: string): boolean {

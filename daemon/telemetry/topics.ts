@@ -3,6 +3,7 @@
 
 import type { AlarmKind, ControlEvent, Mode } from '../control/types.js';
 import type { LevelQuality } from '../level/estimator.js';
+import type { LoopTiming } from '../runtime/loop-timing.js';
 import type { VpnHealth } from '../vpn/status.js';
 
 export interface Topics {
@@ -106,6 +107,8 @@ export interface SystemHealth extends Stamped {
   vpn?: VpnHealth;
   /** Alarms of the gateway itself (not of a tank), while active. */
   alarms?: GatewayAlarm[];
+  /** The control loop's timing over its last ticks: duration and lateness (real ms). */
+  controlLoop?: LoopTiming;
 }
 
 export interface GatewayAlarm {

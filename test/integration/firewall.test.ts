@@ -9,7 +9,9 @@ import { tempDir } from '../helpers/daemon.js';
 
 const RULESET = new URL('../../os-image/nftables/smart-tank.nft', import.meta.url).pathname;
 const id = process.pid % 10_000;
-const ns = { gw: `fw-gw-${id}`, lan: `fw-lan-${id}`, wan: `fw-wan-${id}` };
+const ns = { gw: `fw-gw-${id}`, lan: `fw-lan-${id}`, wan: `fw-wan-${id}`, vpn: `fw-vpn-${id}` };
+/** MQTT, MQTT over TLS, the dashboard over HTTP and HTTPS (os-image/nftables/smart-tank.nft). */
+const SERVICE_PORTS = [1883, 8883, 8080, 8443];
 
 function sh(args: string[]): void {
   execFileSync(args[0]!, args.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -45,7 +47,7 @@ describe('gateway firewall (nftables)', () => {
     expect(r.status).toBe(0);
   });
 
-  it('lets the LAN reach MQTT, not the WAN, and limits how fast one address may connect', () => {
+  it('lets the LAN and the tunnel reach MQTT and the dashboard, not the WAN, and limits how fast one address may connect', () => {
     for (const n of Object.values(ns)) sh(['ip', 'netns', 'add', n]);
     const link = (a: string, ifA: string, ipA: string, b: string, ifB: string, ipB: string) => {
       sh(['ip', 'link', 'add', ifA, 'netns', a, 'type', 'veth', 'peer', 'name', ifB, 'netns', b]);
@@ -56,6 +58,9 @@ describe('gateway firewall (nftables)', () => {
     };
     link(ns.gw, 'lan0', '192.168.77.1', ns.lan, 'eth0', '192.168.77.2');
     link(ns.gw, 'wan0', '203.0.113.1', ns.wan, 'eth0', '203.0.113.2');
+    // The tunnel: what the ruleset sees of it is an interface named in VPN_IFACES with an address of the
+    // tunnel subnet (address plan: gateway .3, the farmer's phone .2). A veth stands in for wg9 here.
+    link(ns.gw, 'wg9', '192.168.0.3', ns.vpn, 'eth0', '192.168.0.2');
     sh(['ip', '-n', ns.gw, 'link', 'set', 'lo', 'up']);
     sh(['ip', 'netns', 'exec', ns.gw, 'nft', '-f', ruleset('lan0', 'wg9')]);
 
@@ -68,17 +73,21 @@ describe('gateway firewall (nftables)', () => {
         ns.gw,
         process.execPath,
         '-e',
-        "require('net').createServer(s=>s.end()).listen(1883,'0.0.0.0')",
+        `for (const p of ${JSON.stringify(SERVICE_PORTS)}) require('net').createServer(s=>s.end()).listen(p,'0.0.0.0')`,
       ],
       { stdio: 'ignore' },
     );
     let ready = false;
-    for (let i = 0; i < 50 && !ready; i++) ready = connect(ns.gw, '127.0.0.1', 1883) === 'open';
+    for (let i = 0; i < 50 && !ready; i++) ready = connect(ns.gw, '127.0.0.1', 8443) === 'open';
     expect(ready).toBe(true);
 
-    expect(connect(ns.lan, '192.168.77.1', 1883)).toBe('open');
-    expect(connect(ns.wan, '203.0.113.1', 1883)).toBe('blocked');
+    for (const port of SERVICE_PORTS) {
+      expect(connect(ns.wan, '203.0.113.1', port), `WAN -> ${port}`).toBe('blocked');
+      expect(connect(ns.vpn, '192.168.0.3', port), `tunnel -> ${port}`).toBe('open');
+    }
     expect(connect(ns.wan, '203.0.113.1', 22)).toBe('blocked');
+    expect(connect(ns.vpn, '192.168.0.3', 22)).toBe('blocked'); // SSH from the LAN only
+    expect(connect(ns.lan, '192.168.77.1', 1883)).toBe('open');
     // Past a burst of 10, one address gets a new connection only every 2 s (30 a minute): fired as fast
     // as possible, some attempts are dropped.
     const started = Date.now();

@@ -18,6 +18,8 @@ import {
 } from '../helpers/mqtt-plane.js';
 
 const RESULT_TIMEOUT_MS = 5000;
+/** Home Assistant rediscovery throttle in these tests (the default is 60 s). */
+const REDISCOVERY_S = 2;
 
 function cliIo() {
   const out: string[] = [];
@@ -36,7 +38,14 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('secure MQTT plane on the %
   let plane: PlaneUnderTest;
   beforeAll(async () => {
     // A high command rate limit, so that the malformed-payload flood below reaches the parser.
-    plane = await new PlaneUnderTest(kind, { mqtt: { commands: { perUserPerMinute: 100_000 } } }).start();
+    plane = await new PlaneUnderTest(kind, {
+      // These tests open a client per step from one address: room for them (the slot limits have their own test).
+      mqtt: {
+        limits: { maxConnections: 500, maxConnectionsPerUser: 200, maxConnectionsPerAddress: 400 },
+        commands: { perUserPerMinute: 100_000 },
+        homeAssistant: { rediscoveryMinIntervalS: REDISCOVERY_S },
+      },
+    }).start();
   }, 60_000);
   afterAll(async () => {
     await plane?.close();
@@ -209,7 +218,7 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('secure MQTT plane on the %
     await ha.publishAsync('homeassistant/status', 'online', { qos: 1 });
     await waitFor(
       () => discovery.messages.length > before && discovery.messages.slice(before).some((m) => !m.retain),
-      RESULT_TIMEOUT_MS,
+      RESULT_TIMEOUT_MS + REDISCOVERY_S * 1000,
       'discovery re-sent',
     );
   });

@@ -62,7 +62,9 @@ async function startTlsBroker(): Promise<void> {
     .replace(/^listener 1883 /m, `listener ${plainPort} `)
     .replace(/^listener 8883 /m, `listener ${tlsPort} `)
     .replaceAll('/etc/smart-tank/', `${dir}/`);
-  expect(listeners).toContain(`listener ${tlsPort} 127.0.0.1\ncafile ${dir}/tls/ca.crt`);
+  expect(listeners).toContain(
+    `listener ${tlsPort} 127.0.0.1\nuse_username_as_clientid true\ncafile ${dir}/tls/ca.crt`,
+  );
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(
     conf,

@@ -22,12 +22,29 @@ const REQUIRED = [
   ['systemd-analyze', 'systemd'],
   ['ping', 'iputils-ping'],
   ['fail2ban-client', 'fail2ban', '/usr/bin/fail2ban-client'],
+  // The Debian package and its life in a throwaway root (test/os-image/package.test.ts).
+  ['dpkg-deb', 'dpkg'],
+  ['dpkg-shlibdeps', 'dpkg-dev'],
+  ['nsenter', 'util-linux'],
+  ['shred', 'coreutils'],
+  // The dashboard's /metrics checked by Prometheus' own tool, and scraped by a real Prometheus.
   ['promtool', 'prometheus', '/usr/bin/promtool'],
 ];
 
 function have(command, absolute) {
   if (absolute && existsSync(absolute)) return true;
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+// apt-cache look-ups (the image layer's package names) need package lists: fetch them once.
+const hasLists = () =>
+  /Total package names: [1-9]/.test(spawnSync('apt-cache', ['stats'], { encoding: 'utf8' }).stdout ?? '');
+if (have('apt-get') && !hasLists()) {
+  if (process.getuid?.() !== 0) {
+    console.error('apt has no package lists: run  sudo apt-get update');
+    process.exit(1);
+  }
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
 }
 
 const missing = [...new Set(REQUIRED.filter(([cmd, , abs]) => !have(cmd, abs)).map(([, pkg]) => pkg))];
