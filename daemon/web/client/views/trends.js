@@ -138,7 +138,13 @@ export function TrendsView({ session, tank }) {
     </div>
     <section class="card" aria-labelledby="chart-title">
       <h2 id="chart-title">${name}</h2>
-      <p class="readout" aria-live="polite" data-testid="readout">${readout}</p>
+      <p
+        class=${`readout ${readout === t.tapForValue ? 'hint' : ''}`}
+        aria-live="polite"
+        data-testid="readout"
+      >
+        ${readout}
+      </p>
       ${
         error
           ? html`<p>
