@@ -34,6 +34,8 @@ export function configWith(tanks: Record<string, unknown>[], patch: Record<strin
   return validateConfig({
     gateway: { id: 'test-gw', stateDir: '/nonexistent', timezone: 'UTC' },
     clock: { sync: 'assume-synced' },
+    // In-process gateways of unit tests serve no dashboard (it would take the example's port 8080).
+    web: { enabled: false },
     tanks,
     ...patch,
   });

@@ -27,6 +27,8 @@ const REQUIRED = [
   ['dpkg-shlibdeps', 'dpkg-dev'],
   ['nsenter', 'util-linux'],
   ['shred', 'coreutils'],
+  // The dashboard's /metrics checked by Prometheus' own tool, and scraped by a real Prometheus.
+  ['promtool', 'prometheus', '/usr/bin/promtool'],
 ];
 
 function have(command, absolute) {
