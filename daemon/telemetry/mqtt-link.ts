@@ -88,11 +88,15 @@ export class MqttLink {
     client.on('connect', () => {
       // Small messages both ways: without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms per hop.
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-      o.log.info(this.connectedOnce ? 'MQTT reconnected' : 'MQTT connected', { url: o.url });
+      const again = this.connectedOnce;
       this.connectedOnce = true;
       this.errorLogged = false;
       void this.publish(o.statusTopic, 'online' satisfies GatewayStatus, { retain: true }).catch(() => {});
-      for (const filter of this.subscriptions.keys()) client.subscribe(filter, this.subscribeOptions());
+      const filters = [...this.subscriptions.keys()];
+      // Logged once the broker has granted the subscriptions: from then on commands are taken.
+      const connected = () => o.log.info(again ? 'MQTT reconnected' : 'MQTT connected', { url: o.url });
+      if (filters.length === 0) connected();
+      else client.subscribe(filters, this.subscribeOptions(), () => connected());
       for (const listener of this.connectListeners) listener();
     });
     client.on('message', (topic, payload, packet) => {

@@ -96,5 +96,15 @@ describe('gateway firewall (nftables)', () => {
     expect(results.slice(0, 9)).toEqual(Array(9).fill('open'));
     expect(results.filter((r) => r === 'blocked').length).toBeGreaterThanOrEqual(2);
     expect(results.filter((r) => r === 'open').length).toBeLessThanOrEqual(10 + Math.ceil(seconds / 2));
+
+    // At most 8 MQTT connections open at once per source (a fresh source address, so the rate limit's
+    // burst is untouched): the ninth, held alongside the first eight, is reset.
+    sh(['ip', '-n', ns.lan, 'addr', 'add', '192.168.77.3/24', 'dev', 'eth0']);
+    const hold = `const net=require('net');const out=[];let n=0;for(let i=0;i<9;i++){const s=net.connect({host:'192.168.77.1',port:1883,localAddress:'192.168.77.3'});s.setTimeout(1500);s.on('connect',()=>out[i]='open');s.on('timeout',()=>out[i]=out[i]??'blocked');s.on('error',e=>out[i]='refused');}setTimeout(()=>{console.log(JSON.stringify(out));process.exit(0)},2000)`;
+    const held = JSON.parse(
+      spawnSync('ip', ['netns', 'exec', ns.lan, process.execPath, '-e', hold], { encoding: 'utf8' }).stdout,
+    ) as string[];
+    expect(held.filter((r) => r === 'open')).toHaveLength(8);
+    expect(held.filter((r) => r === 'refused')).toHaveLength(1);
   }, 60_000);
 });

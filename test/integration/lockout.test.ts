@@ -77,6 +77,7 @@ describe('lockout for Mosquitto: fail2ban on its log (os-image config)', () => {
     }).mqtt;
     const files = await loadUserFiles(mqtt);
     await addUser(files, 'alice', 'admin', PASSWORDS.alice!);
+    await addUser(files, 'vic', 'viewer', PASSWORDS.vic!);
     await saveUserFiles(mqtt, files);
 
     // Mosquitto with the image's drop-in, on the namespace's loopback, port 1883 as on the Pi.
@@ -136,5 +137,14 @@ describe('lockout for Mosquitto: fail2ban on its log (os-image config)', () => {
     );
     expect(at('127.0.0.1', PASSWORDS.alice!)).toBe('ok');
     expect(readFileSafe(join(dir, 'fail2ban.log'))).toMatch(/\[mosquitto-auth\] Ban 127\.0\.0\.2/);
+
+    // Good logins launder nothing here: fail2ban counts failures only. 4 wrong admin guesses, a good
+    // viewer login, one more wrong guess: banned.
+    const viewer = (from: string) =>
+      login({ ns, host: '127.0.0.1', port: 1883, user: 'vic', password: PASSWORDS.vic!, from });
+    for (let i = 0; i < 4; i++) expect(at('127.0.0.3', 'wrong-password')).toBe('refused');
+    expect(viewer('127.0.0.3')).toBe('ok');
+    expect(at('127.0.0.3', 'wrong-password')).toBe('refused');
+    await waitFor(() => viewer('127.0.0.3').startsWith('unreachable') || undefined, 15_000, 'the second ban');
   }, 90_000);
 });

@@ -33,7 +33,13 @@ afterEach(async () => {
 function build(
   options: { breakPump?: boolean; initialLevelPct?: number; stateDir?: string; mqttPort?: number } = {},
 ) {
-  const config = configWith([rawTank({ sim: { initialLevelPct: options.initialLevelPct ?? 10 } })], {
+  // A sensor that corrects the speed of sound itself: the level read at READY does not depend on the hour
+  // of the day (the simulated air is warmer at noon).
+  const tank = rawTank({
+    sim: { initialLevelPct: options.initialLevelPct ?? 10 },
+    level: { ultrasonic: { mountHeightMm: 1600, compensatesTemperature: true } },
+  });
+  const config = configWith([tank], {
     gateway: { id: 'gw', stateDir: options.stateDir ?? tempDir('gw-'), timezone: 'UTC' },
     mqtt: { listen: { host: '127.0.0.1', port: options.mqttPort ?? 0 } },
   });

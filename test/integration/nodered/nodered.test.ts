@@ -321,7 +321,7 @@ describe(
         LIVE_TIMEOUT_MS,
         'the answer',
       );
-      expect(answer.msg).toBe('Accepted: thresholds 15/80% -> 10/40%');
+      expect(answer.msg).toMatch(/^Accepted: thresholds 15\/80% -> 10\/40%/);
       await waitFor(
         () =>
           nodeRed.debug.slice(from).find((d) => {
