@@ -5,7 +5,7 @@
 // left off, whatever happens.
 
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
+import { parseCommand } from './args.js';
 import { loadConfigFile } from '../config/load.js';
 import { resolvePinProfile } from '../config/hardware-checks.js';
 import type { Config, TankConfig } from '../config/schema.js';
@@ -57,20 +57,19 @@ interface Item {
 }
 
 export async function hwCheckCommand(argv: string[], io: CliIo, deps: HwCheckDeps = {}): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
+  const parsed = parseCommand(argv, {
+    usage: HW_CHECK_USAGE,
     options: {
       config: { type: 'string', default: DEFAULT_CONFIG_FILE },
       actuate: { type: 'boolean', default: false },
       yes: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
     },
-    strict: true,
   });
-  if (values.help) {
+  if (parsed.help) {
     io.out(HW_CHECK_USAGE);
     return 0;
   }
+  const values = parsed.values;
   const config = await loadConfigFile(values.config);
   const rows: Row[] = [];
   const pi = config.hardware.backend === 'pi';

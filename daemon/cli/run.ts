@@ -1,23 +1,39 @@
 // `smart-tank run --config FILE`: the thin launcher. Loads and validates the config, builds the gateway
 // from its parts, owns the signals and the exit code. No other module calls process.exit or process.on.
 
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load.js';
+import { packageVersion } from '../version.js';
 import { AcceleratedClock, SystemClock } from '../clock.js';
 import { buildHardware } from '../hardware.js';
 import { createLogger } from '../log.js';
 import { Gateway } from '../runtime/gateway.js';
 import { createNotifier } from '../systemd/notify.js';
 import { HostHealthReader } from '../../drivers/system/health.js';
+import { parseCommand } from './args.js';
 import { DEFAULT_CONFIG_FILE, type CliIo } from './io.js';
 
+export const RUN_USAGE = `usage: smart-tank run [--config FILE]
+
+Runs the gateway daemon in the foreground (systemd runs it as smart-tank.service): reads the sensors,
+drives the valves and pump, publishes telemetry, takes commands; logs one JSON line per event on stderr.
+Every output is driven off at start, on SIGTERM/SIGINT and on a fatal error.
+  --config FILE  gateway config (default ${DEFAULT_CONFIG_FILE}; npm start uses daemon/config/example.yaml)`;
+
+export const VPN_RUN_USAGE = `usage: smart-tank vpn run [--config FILE]
+
+Runs only the VPN supervisor (smart-tank-vpn.service, vpn.runBy: service): brings the tunnel up, keeps
+it up, and writes the status file the unprivileged daemon and \`smart-tank vpn status\` read.
+  --config FILE  gateway config (default ${DEFAULT_CONFIG_FILE})`;
+
+const CONFIG_OPTION = { config: { type: 'string', default: DEFAULT_CONFIG_FILE } } as const;
+
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { config: { type: 'string', default: DEFAULT_CONFIG_FILE } },
-    strict: true,
-  });
+  const parsed = parseCommand(argv, { usage: RUN_USAGE, options: CONFIG_OPTION });
+  if (parsed.help) {
+    io.out(RUN_USAGE);
+    return 0;
+  }
+  const values = parsed.values;
   const config = await loadConfigFile(values.config);
   const log = createLogger({ level: config.log.level });
   const system = new SystemClock(config.clock.sync);
@@ -81,27 +97,17 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   return exitCode;
 }
 
-async function packageVersion(): Promise<string> {
-  try {
-    const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 /**
  * `smart-tank vpn run --config FILE`: only the VPN supervisor, for the privileged smart-tank-vpn.service
  * (vpn.runBy: service). It writes the status file the unprivileged daemon and `vpn status` read.
  */
 export async function vpnRunCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { config: { type: 'string', default: DEFAULT_CONFIG_FILE } },
-    strict: true,
-  });
+  const parsed = parseCommand(argv, { usage: VPN_RUN_USAGE, options: CONFIG_OPTION });
+  if (parsed.help) {
+    io.out(VPN_RUN_USAGE);
+    return 0;
+  }
+  const values = parsed.values;
   const config = await loadConfigFile(values.config);
   if (!config.vpn) {
     io.err(`smart-tank vpn run: no vpn section in ${values.config}`);

@@ -3,7 +3,6 @@
 // the gateway's own user.
 
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load.js';
 import { writeFileAtomic } from '../runtime/atomic-file.js';
 import { ROLES, type Role } from '../security/roles.js';
@@ -16,7 +15,7 @@ import {
   UserAdminError,
 } from '../security/user-admin.js';
 import { DEFAULT_CONFIG_FILE, type CliIo } from './io.js';
-import { UsageError } from './sim.js';
+import { parseCommand, UsageError } from './args.js';
 
 export const USER_USAGE = `usage:
   smart-tank user add NAME --role admin|viewer|integrator|gateway [--can-command] [--hmac] [--password-stdin]
@@ -36,9 +35,8 @@ export interface SecretSource {
 }
 
 export async function userCommand(argv: string[], io: CliIo, secrets: SecretSource): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
+  const parsed = parseCommand(argv, {
+    usage: USER_USAGE,
     options: {
       config: { type: 'string', default: DEFAULT_CONFIG_FILE },
       role: { type: 'string' },
@@ -46,7 +44,13 @@ export async function userCommand(argv: string[], io: CliIo, secrets: SecretSour
       hmac: { type: 'boolean', default: false },
       'password-stdin': { type: 'boolean', default: false },
     },
+    positionals: { min: 1, max: 2, names: 'an action (add, passwd, del, list)' },
   });
+  if (parsed.help) {
+    io.out(USER_USAGE);
+    return 0;
+  }
+  const { values, positionals } = parsed;
   const [action, name] = positionals;
   const config = await loadConfigFile(values.config);
   const files = await loadUserFiles(config.mqtt);
@@ -63,9 +67,10 @@ export async function userCommand(argv: string[], io: CliIo, secrets: SecretSour
         return 0;
       }
       case 'add': {
-        if (!name) throw new UsageError('user add needs a NAME');
+        if (!name) throw new UsageError('user add needs a NAME', USER_USAGE);
         const role = values.role as Role | undefined;
-        if (!role || !ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+        if (!role || !ROLES.includes(role))
+          throw new UsageError(`--role must be one of ${ROLES.join(', ')}`, USER_USAGE);
         let password: string;
         if (role === 'gateway') {
           password = randomBytes(24).toString('base64url');
@@ -94,7 +99,7 @@ export async function userCommand(argv: string[], io: CliIo, secrets: SecretSour
         return 0;
       }
       case 'passwd': {
-        if (!name) throw new UsageError('user passwd needs a NAME');
+        if (!name) throw new UsageError('user passwd needs a NAME', USER_USAGE);
         await setPassword(
           files,
           name,
@@ -105,14 +110,14 @@ export async function userCommand(argv: string[], io: CliIo, secrets: SecretSour
         return 0;
       }
       case 'del': {
-        if (!name) throw new UsageError('user del needs a NAME');
+        if (!name) throw new UsageError('user del needs a NAME', USER_USAGE);
         deleteUser(files, name);
         await saveUserFiles(config.mqtt, files);
         io.out(`user ${name} deleted`);
         return 0;
       }
       default:
-        throw new UsageError(`unknown user action "${action ?? ''}"`);
+        throw new UsageError(`unknown user action "${action ?? ''}"`, USER_USAGE);
     }
   } catch (err) {
     if (err instanceof UserAdminError) {

@@ -2,16 +2,21 @@
 // (state, address, endpoint, handshake age, traffic, reconnects), read from its status file. Exit 0 when
 // the tunnel is up, 1 when it is not (or no VPN is configured, or the daemon is not running), 2 on usage.
 
-import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load.js';
 import { vpnStatusFile } from '../config/vpn-schema.js';
 import { readStatusFile } from '../vpn/status-file.js';
 import type { VpnStatusFile } from '../vpn/status.js';
 import { DEFAULT_CONFIG_FILE, type CliIo } from './io.js';
-import { UsageError } from './sim.js';
+import { parseCommand, UsageError } from './args.js';
 
 export const VPN_USAGE = `usage: smart-tank vpn status [--config FILE] [--json]
-  Shows the VPN tunnel as the running daemon sees it. Exit 0 when it is up, 1 otherwise.`;
+       smart-tank vpn run [--config FILE]
+
+status  the VPN tunnel as the running daemon (or smart-tank-vpn.service) sees it: state, address,
+        endpoint, handshake age, traffic, reconnects. Exit 0 when it is up, 1 otherwise.
+run     only the VPN supervisor (smart-tank vpn run --help)
+  --config FILE  gateway config (default ${DEFAULT_CONFIG_FILE})
+  --json         the status as one JSON object`;
 
 export interface VpnStatusDeps {
   /** Wall clock, for the age of the report. */
@@ -21,21 +26,21 @@ export interface VpnStatusDeps {
 }
 
 export async function vpnCommand(argv: string[], io: CliIo, deps: VpnStatusDeps = {}): Promise<number> {
-  const [action, ...rest] = argv;
-  if (action === '--help' || action === 'help') {
-    io.out(VPN_USAGE);
-    return 0;
-  }
-  if (action !== 'status')
-    throw new UsageError(action ? `unknown vpn command: ${action}` : 'vpn: which command?');
-  const { values } = parseArgs({
-    args: rest,
+  const parsed = parseCommand(argv, {
+    usage: VPN_USAGE,
     options: {
       config: { type: 'string', default: DEFAULT_CONFIG_FILE },
       json: { type: 'boolean', default: false },
     },
-    strict: true,
+    positionals: { min: 1, max: 1, names: 'a vpn command (status or run)' },
   });
+  if (parsed.help) {
+    io.out(VPN_USAGE);
+    return 0;
+  }
+  const action = parsed.positionals[0];
+  if (action !== 'status') throw new UsageError(`unknown vpn command: ${action}`, VPN_USAGE);
+  const values = parsed.values;
   const config = await loadConfigFile(values.config);
   if (!config.vpn) {
     if (values.json) io.out(JSON.stringify({ configured: false }));

@@ -20,7 +20,11 @@ export class ConfigError extends Error {
     readonly source: string,
     readonly problems: ConfigProblem[],
   ) {
-    super(`${source}: ${problems.length} problem(s) in config:\n` + problems.map(formatProblem).join('\n'));
+    super(
+      problems.length === 1 && problems[0]!.path === ''
+        ? `${source}: ${problems[0]!.message}`
+        : `${source}: ${problems.length} problem(s) in config:\n` + problems.map(formatProblem).join('\n'),
+    );
     this.name = 'ConfigError';
   }
 }
@@ -29,12 +33,20 @@ export function formatProblem(p: ConfigProblem): string {
   return `${p.path || '(root)'}: ${p.message}`;
 }
 
+/** What to do about a config file that is not there: said in one line, where it is read. */
+export const MISSING_CONFIG_HINT =
+  'give the config with --config FILE (in a checkout: --config daemon/config/example.yaml, the one npm start uses; on a Pi: /etc/smart-tank/config.yaml, written by the device bundle)';
+
 export async function loadConfigFile(file: string): Promise<Config> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `cannot read file (${(err as Error).message})` }]);
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    const message = missing
+      ? `no such file: ${MISSING_CONFIG_HINT}`
+      : `cannot read file (${(err as Error).message})`;
+    throw new ConfigError(file, [{ path: '', message }]);
   }
   return parseConfig(text, file);
 }

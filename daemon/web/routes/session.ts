@@ -89,7 +89,7 @@ export function sessionRoutes(deps: SessionRouteDeps): Route[] {
         const s = req.session!;
         deps.sessions.destroy(s.token);
         deps.audit({
-          kind: 'login',
+          kind: 'session',
           who: s.user.user,
           from: req.address,
           what: 'dashboard logout',

@@ -114,7 +114,7 @@ describe('login and logout', () => {
     expect(r.status).toBe(200);
     expect(String(r.headers!['set-cookie'])).toMatch(/Max-Age=0/);
     expect(sessions.resolve(token)).toBeUndefined();
-    expect(audit.at(-1)).toMatchObject({ kind: 'login', what: 'dashboard logout', who: 'alice' });
+    expect(audit.at(-1)).toMatchObject({ kind: 'session', what: 'dashboard logout', who: 'alice' });
   });
 
   it('without a session, GET /api/session says whether users exist and nothing about the tanks', async () => {
