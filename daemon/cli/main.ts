@@ -1,11 +1,9 @@
 // The `smart-tank` command: the one place that owns process exit codes for the CLI. Every command and
 // subcommand answers -h/--help (exit 0); a wrong option or argument prints why and the usage (exit 2).
 
-import { configCheckCommand, CONFIG_CHECK_USAGE } from './config-check.js';
+// Commands are loaded only when called: `smart-tank --help` must not pay for the simulator or the daemon.
 import type { CliIo } from './io.js';
-import { SIM_USAGE, simCommand } from './sim.js';
 import { UsageError } from './args.js';
-import { ConfigError } from '../config/load.js';
 import { packageVersion } from '../version.js';
 
 const USAGE = `usage: smart-tank <command> [options]        (every command: --help for its options)
@@ -35,13 +33,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     return await dispatch(command, rest, io);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      io.err(err.message);
+    // ConfigError by name: importing config/load.js here would load the schema for every --help.
+    if ((err as Error).name === 'ConfigError') {
+      io.err((err as Error).message);
       return 1;
     }
     if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      const usage =
-        err instanceof UsageError && err.usage ? err.usage : command === 'sim' ? SIM_USAGE : USAGE;
+      const usage = err instanceof UsageError && err.usage ? err.usage : USAGE;
       io.err(`${(err as Error).message}\n${usage}`);
       return 2;
     }
@@ -58,13 +56,15 @@ async function dispatch(command: string | undefined, rest: string[], io: CliIo):
   switch (command) {
     case 'run':
       return (await import('./run.js')).runCommand(rest, io);
-    case 'config':
+    case 'config': {
+      const { configCheckCommand, CONFIG_CHECK_USAGE } = await import('./config-check.js');
       if (rest[0] === 'check') return configCheckCommand(rest.slice(1), io);
       if (isHelp(rest[0])) return help(`${CONFIG_USAGE}\n\n${CONFIG_CHECK_USAGE}`);
       throw new UsageError(
         rest[0] ? `unknown config command: ${rest[0]}` : 'config: which command?',
         CONFIG_USAGE,
       );
+    }
     case 'hw': {
       const { hwCheckCommand, HW_CHECK_USAGE } = await import('./hw-check.js');
       if (rest[0] === 'check') return hwCheckCommand(rest.slice(1), io);
@@ -72,7 +72,7 @@ async function dispatch(command: string | undefined, rest: string[], io: CliIo):
       throw new UsageError(rest[0] ? `unknown hw command: ${rest[0]}` : 'hw: which command?', HW_USAGE);
     }
     case 'sim':
-      return simCommand(rest, io);
+      return (await import('./sim.js')).simCommand(rest, io);
     case 'user': {
       const { userCommand, terminalSecrets } = await import('./user.js');
       return userCommand(rest, io, terminalSecrets);

@@ -17,11 +17,10 @@ import {
 import { DEFAULT_CONFIG_FILE, type CliIo } from './io.js';
 import { parseCommand, UsageError } from './args.js';
 
-export const USER_USAGE = `usage:
-  smart-tank user add NAME --role admin|viewer|integrator|gateway [--can-command] [--hmac] [--password-stdin]
-  smart-tank user passwd NAME [--password-stdin]
-  smart-tank user del NAME
-  smart-tank user list
+export const USER_USAGE = `usage: smart-tank user add NAME --role admin|viewer|integrator|gateway [--can-command] [--hmac] [--password-stdin]
+       smart-tank user passwd NAME [--password-stdin]
+       smart-tank user del NAME
+       smart-tank user list
 options: --config FILE (default ${DEFAULT_CONFIG_FILE})
   --can-command     an integrator may send commands (admins always may, viewers never)
   --hmac            give the user a signing key (printed once): its commands must then be signed

@@ -428,6 +428,7 @@ export class Gateway {
       const host = await this.deps.hostHealth.read();
       const health = {
         gateway: config.gateway.id,
+        version: this.deps.version ?? 'dev',
         ...host,
         daemonUptimeS: Math.round((clock.monotonicMs() - this.startedAtMs) / 1000),
         daemonRssMb: Math.round(process.memoryUsage.rss() / 1048576),

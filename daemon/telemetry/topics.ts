@@ -90,6 +90,8 @@ export type TankEventPayload = Stamped & { tank: string } & ControlEvent;
 
 export interface SystemHealth extends Stamped {
   gateway: string;
+  /** The daemon's version (package.json). */
+  version?: string;
   uptimeS: number;
   daemonUptimeS: number;
   load1: number;

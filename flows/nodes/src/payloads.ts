@@ -87,6 +87,7 @@ const SYSTEM_FIELDS: { [K in keyof Required<SystemHealth>]: Field } = {
   audit: optional({ check: isObject, want: 'an object' }),
   vpn: optional({ check: isObject, want: 'an object' }),
   controlLoop: optional({ check: isObject, want: 'an object' }),
+  version: optional(str),
   alarms: optional({ check: (v) => Array.isArray(v) && v.every(isObject), want: 'a list of gateway alarms' }),
 };
 

@@ -211,6 +211,6 @@ describe('smart-tank config check', () => {
   it('exits 1 naming the file when it cannot be read', async () => {
     const { cli, out } = io();
     expect(await main(['config', 'check', '/nonexistent/x.yaml'], cli)).toBe(1);
-    expect(out[0]).toMatch(/^\(root\): cannot read file/);
+    expect(out[0]).toMatch(/^\(root\): no such file: give the config with --config FILE/);
   });
 });
