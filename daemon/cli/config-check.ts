@@ -3,6 +3,7 @@
 
 import { join } from 'node:path';
 import { describeConfig } from '../config/describe.js';
+import { configWarnings } from '../config/warnings.js';
 import { ConfigError, formatProblem, loadConfigFile } from '../config/load.js';
 import type { ControllerState } from '../control/types.js';
 import { readFileIfExists } from '../runtime/atomic-file.js';
@@ -31,6 +32,8 @@ export async function configCheckCommand(argv: string[], io: CliIo): Promise<num
   const file = parsed.positionals[0] ?? DEFAULT_CONFIG_FILE;
   try {
     const config = await loadConfigFile(file);
+    const warnings = configWarnings(config);
+    for (const w of warnings) io.out(`warning: ${formatProblem(w)}`);
     if (parsed.values.quiet) return 0;
     io.out(`${file}: valid (gateway ${config.gateway.id}, ${config.tanks.length} tank(s))`);
     for (const line of describeConfig(config, await savedStates(config.gateway.stateDir))) io.out(line);

@@ -2,6 +2,7 @@
 // from its parts, owns the signals and the exit code. No other module calls process.exit or process.on.
 
 import { loadConfigFile } from '../config/load.js';
+import { configWarnings } from '../config/warnings.js';
 import { packageVersion } from '../version.js';
 import { AcceleratedClock, SystemClock } from '../clock.js';
 import { buildHardware } from '../hardware.js';
@@ -36,6 +37,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const values = parsed.values;
   const config = await loadConfigFile(values.config);
   const log = createLogger({ level: config.log.level });
+  for (const w of configWarnings(config))
+    log.warn('config value probably wrong', { key: w.path, problem: w.message });
   const system = new SystemClock(config.clock.sync);
   // On the simulator the whole daemon may live in faster-than-real time (hardware.sim.speed).
   const speed = config.hardware.backend === 'sim' ? config.hardware.sim.speed : 1;

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { thresholdProblems, type ThresholdKey, type ThresholdValues } from '../control/thresholds.js';
+import { allowedKeysAt, didYouMean, wrongTypeText, YAML_HINTS } from './issue-text.js';
 import { percentOf, tankShape, type TankShape } from '../level/geometry.js';
 import { configSchema, levelSampleIntervalMs, type Config, type TankConfig } from './schema.js';
 import { checkHardware, reservedPins } from './hardware-checks.js';
@@ -54,19 +55,21 @@ export async function loadConfigFile(file: string): Promise<Config> {
 export function parseConfig(yamlText: string, source = 'config'): Config {
   const doc = parseDocument(yamlText, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(
-      source,
-      doc.errors.map((e) => ({
+    // The first syntax error alone: the ones after it are usually its echoes, and nothing else is checked.
+    const e = doc.errors[0]!;
+    const hint = YAML_HINTS[e.code];
+    throw new ConfigError(source, [
+      {
         path: '',
-        message: `YAML syntax error at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
-      })),
-    );
+        message: `YAML syntax error at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}${hint ? ` (${hint})` : ''}`,
+      },
+    ]);
   }
   return validateConfig(doc.toJS() ?? {}, source);
 }
 
 export function validateConfig(input: unknown, source = 'config'): Config {
-  const result = configSchema.safeParse(input);
+  const result = configSchema.safeParse(input, { reportInput: true });
   if (!result.success) throw new ConfigError(source, result.error.issues.flatMap(issueToProblems));
   const problems = crossChecks(result.data, input);
   if (problems.length > 0) throw new ConfigError(source, problems);
@@ -76,9 +79,16 @@ export function validateConfig(input: unknown, source = 'config'): Config {
 function issueToProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
   const path = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown key' }));
+    const allowed = allowedKeysAt(configSchema, issue.path);
+    return issue.keys.map((key) => {
+      const meant = didYouMean(key, allowed);
+      return {
+        path: formatPath([...issue.path, key]),
+        message: `unknown key${meant ? ` (did you mean ${meant}?)` : ''}`,
+      };
+    });
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) return [{ path, message: 'is required' }];
+  if (issue.code === 'invalid_type') return [{ path, message: wrongTypeText(issue.expected, issue.input) }];
   return [{ path, message: issue.message }];
 }
 
@@ -316,7 +326,12 @@ function checkThresholds(
       key === 'highHighPct' && shape
         ? ` (put the electrode above ${round(shape.heightAt((c.highPct / 100) * shape.capacityLitres))} mm)`
         : '';
-    add(pathOf[key], p.message + hint);
+    const value = values[key];
+    const ratio =
+      value !== undefined && value > 0 && value < 1
+        ? ` (${value} is ${value}%: percent keys take 15 for 15 %)`
+        : '';
+    add(pathOf[key], p.message + hint + ratio);
   }
 }
 

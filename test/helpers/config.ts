@@ -67,3 +67,23 @@ export const quietHost = {
     cpuTemperatureC: null,
   }),
 };
+
+/** Every key path the config schema knows (arrays as their element), for coverage checks of the docs. */
+export function schemaKeyPaths(schema: unknown, prefix = ''): string[] {
+  const def = (schema as { _zod: { def: Record<string, unknown> } })._zod.def;
+  switch (def.type) {
+    case 'object':
+      return Object.entries(def.shape as Record<string, unknown>).flatMap(([k, v]) => [
+        `${prefix}${k}`,
+        ...schemaKeyPaths(v, `${prefix}${k}.`),
+      ]);
+    case 'array':
+      return schemaKeyPaths(def.element, prefix);
+    case 'union':
+      return [...new Set((def.options as unknown[]).flatMap((o) => schemaKeyPaths(o, prefix)))];
+    case 'pipe':
+      return schemaKeyPaths(def.in, prefix);
+    default:
+      return def.innerType ? schemaKeyPaths(def.innerType, prefix) : [];
+  }
+}

@@ -5,7 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../daemon/config/load.js';
 import { main } from '../../../daemon/cli/main.js';
 import type { CliIo } from '../../../daemon/cli/io.js';
-import { configProblems, EXAMPLE_CONFIG_FILE, exampleConfig, rawTank } from '../../helpers/config.js';
+import { configWarnings } from '../../../daemon/config/warnings.js';
+import { configSchema } from '../../../daemon/config/schema.js';
+import {
+  configProblems,
+  configWith,
+  EXAMPLE_CONFIG_FILE,
+  exampleConfig,
+  rawTank,
+  schemaKeyPaths,
+} from '../../helpers/config.js';
 
 const problems = configProblems;
 
@@ -64,7 +73,7 @@ describe('config validation', () => {
     );
     // The key blamed is one the user wrote: a ratio written for a percent blames lowPct, not the default criticalPct.
     expect(problems({ gateway, tanks: [rawTank({ control: { lowPct: 0.15 } })] })).toContain(
-      'tanks[0].control.lowPct: criticalPct (5%) must not exceed lowPct (0.15%)',
+      'tanks[0].control.lowPct: criticalPct (5%) must not exceed lowPct (0.15%) (0.15 is 0.15%: percent keys take 15 for 15 %)',
     );
   });
 
@@ -212,5 +221,73 @@ describe('smart-tank config check', () => {
     const { cli, out } = io();
     expect(await main(['config', 'check', '/nonexistent/x.yaml'], cli)).toBe(1);
     expect(out[0]).toMatch(/^\(root\): no such file: give the config with --config FILE/);
+  });
+});
+
+describe('config errors a person can act on', () => {
+  const gateway = { id: 'gw' };
+
+  it('a value of the wrong type says what was expected and what was found', () => {
+    const list = configProblems({
+      gateway: { id: 123 },
+      tanks: [
+        rawTank({
+          geometry: { shape: 'vertical-cylinder', diameterMm: '2000mm', heightMm: 1300 },
+          probes: { wetWhenHigh: 'yes', electrodes: [{ id: 'b', heightMm: 80, pin: 17 }] },
+        }),
+      ],
+    });
+    expect(list).toContain('gateway.id: expected text, found the number 123 (put it in quotes)');
+    expect(list).toContain(
+      'tanks[0].geometry.diameterMm: expected a number, found the text "2000mm" (write the number alone: the unit is in the key name, e.g. heightMm: 2000)',
+    );
+    expect(list).toContain(
+      'tanks[0].probes.wetWhenHigh: expected true or false, found the text "yes" (write true or false; yes/no/on/off are text in YAML 1.2)',
+    );
+    expect(configProblems({ gateway: {}, tanks: [rawTank()] })).toContain('gateway.id: is required');
+  });
+
+  it('an unknown key suggests the key meant', () => {
+    const list = configProblems({
+      gateway,
+      tanks: [{ ...rawTank(), contrl: {}, valves: [{ id: 'v', pin: 23, activLow: true }] }],
+    });
+    expect(list).toContain('tanks[0].contrl: unknown key (did you mean control?)');
+    expect(list).toContain('tanks[0].valves[0].activLow: unknown key (did you mean activeLow?)');
+    expect(configProblems({ gateway: { id: 'gw', zebra: 1 }, tanks: [rawTank()] })).toContain(
+      'gateway.zebra: unknown key',
+    );
+  });
+
+  it('a YAML syntax error comes first and alone, with the line and what to do', () => {
+    expect(() => parseConfig('gateway:\n\tid: gw\ntanks: [\n')).toThrow(
+      /^config: YAML syntax error at line 2: Tabs are not allowed as indentation \(indent with spaces, not tabs\)$/,
+    );
+  });
+
+  it('warns on values that are valid but probably a unit mistake', () => {
+    const config = configWith([
+      rawTank({
+        geometry: { shape: 'vertical-cylinder', diameterMm: 2.4, heightMm: 1300 },
+        level: { ultrasonic: { mountHeightMm: 1600 } },
+      }),
+    ]);
+    const warnings = configWarnings(config).map((w) => `${w.path}: ${w.message}`);
+    expect(warnings).toContain(
+      'tanks[0].geometry.diameterMm: 2.4 mm is very small for a tank: values are in millimetres (2.4 m would be 2400)',
+    );
+    expect(warnings.some((w) => /tanks\[0\]\.geometry: the tank holds 0 L: outside 50 L/.test(w))).toBe(true);
+    expect(configWarnings(exampleConfig())).toEqual([]);
+  });
+});
+
+describe('daemon/config/example.yaml documents every key', () => {
+  it('every key of the schema appears in the example, as a key or a commented-out key', () => {
+    const text = readFileSync(EXAMPLE_CONFIG_FILE, 'utf8');
+    const documented = new Set<string>();
+    for (const m of text.matchAll(/(?:^[ \t]*(?:#[ \t]*)*(?:-[ \t]*)?|[{,][ \t]*)([A-Za-z][A-Za-z0-9]*):/gm))
+      documented.add(m[1]!);
+    const missing = schemaKeyPaths(configSchema).filter((path) => !documented.has(path.split('.').pop()!));
+    expect(missing).toEqual([]);
   });
 });
