@@ -81,11 +81,11 @@ function issueToProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
   if (issue.code === 'unrecognized_keys') {
     const allowed = allowedKeysAt(configSchema, issue.path);
     return issue.keys.map((key) => {
+      const path = formatPath([...issue.path, key]);
+      // A key of another variant (an openvpn key under kind: wireguard) is known, just not here.
+      if (allowed.includes(key)) return { path, message: 'unknown key for this kind (check the kind: key)' };
       const meant = didYouMean(key, allowed);
-      return {
-        path: formatPath([...issue.path, key]),
-        message: `unknown key${meant ? ` (did you mean ${meant}?)` : ''}`,
-      };
+      return { path, message: `unknown key${meant ? ` (did you mean ${meant}?)` : ''}` };
     });
   }
   if (issue.code === 'invalid_type') return [{ path, message: wrongTypeText(issue.expected, issue.input) }];

@@ -54,7 +54,7 @@ describe('vpn config', () => {
       }),
     ).toEqual(
       expect.arrayContaining([
-        'vpn.authFile: unknown key',
+        'vpn.authFile: unknown key for this kind (check the kind: key)',
         'vpn.interface: must be 1-15 characters: letters, digits, _ = + . -',
         'vpn.downAfterS: must be more than staleAfterS (200)',
         'vpn.backoff.maxS: must be at least backoff.initialS (60)',
