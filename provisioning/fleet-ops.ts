@@ -257,7 +257,7 @@ async function writeFleetServiceFolder(
       clientId: FLEET_CLIENT_ID,
     },
     topicPrefix: state.site.topicPrefix,
-    inventoryFile: 'inventory.csv',
+    inventoryFiles: ['inventory.csv'],
     users: { passwordFile: 'users.passwd', aclFile: 'users.acl', hmacKeysFile: 'hmac.keys' },
     web: { listen: [{ host: '127.0.0.1', port: FLEET_WEB_PORT }], metricsTokenFile: 'metrics-token' },
     stateDir: FLEET_STATE_DIR,

@@ -33,8 +33,11 @@ export const fleetConfigSchema = z.strictObject({
     caFile: z.string().optional(),
   }),
   topicPrefix: z.string().min(1).default('smart-tank'),
-  /** provisioning's inventory.csv: which VPN server (hub) each gateway belongs to. Optional. */
-  inventoryFile: z.string().optional(),
+  /**
+   * provisioning's inventory.csv of each site the fleet serves: which site and VPN server (hub) each
+   * gateway belongs to. Gateway ids are topic levels: unique across the sites of one fleet.
+   */
+  inventoryFiles: z.array(z.string().min(1)).default([]),
   /** The operators: the same files and roles as a gateway's (`smart-tank provision operator add`). */
   users: z.strictObject({
     passwordFile: z.string().min(1),
@@ -96,7 +99,7 @@ function withPathsFrom(dir: string, c: FleetConfig): FleetConfig {
   return {
     ...c,
     central: { ...c.central, passwordFile: at(c.central.passwordFile), caFile: opt(c.central.caFile) },
-    inventoryFile: opt(c.inventoryFile),
+    inventoryFiles: c.inventoryFiles.map(at),
     users: {
       passwordFile: at(c.users.passwordFile),
       aclFile: at(c.users.aclFile),
