@@ -230,6 +230,11 @@ export const hardwareSchema = z.strictObject({
        * value file, so another process (a test, an installer's demo) can see the relays.
        */
       outputStateDir: z.string().optional(),
+      /**
+       * Faults of a running simulated daemon, for demos and tests: each line of this file names a fault
+       * (KIND or KIND:TANK, e.g. ultrasonic-dropout:house) that acts while the line is there.
+       */
+      faultsFile: z.string().optional(),
     })
     .prefault({}),
 });

@@ -8,6 +8,7 @@ import { thresholdProblems, type ThresholdKey, type ThresholdValues } from '../c
 import { percentOf, tankShape, type TankShape } from '../level/geometry.js';
 import { configSchema, levelSampleIntervalMs, type Config, type TankConfig } from './schema.js';
 import { checkHardware, reservedPins } from './hardware-checks.js';
+import { unknownNotifyTanks } from './notify-schema.js';
 
 export interface ConfigProblem {
   path: string;
@@ -95,6 +96,11 @@ function crossChecks(config: Config, input: unknown): ConfigProblem[] {
   if (config.mqtt.broker === 'external' && !config.mqtt.url) {
     add(['mqtt', 'url'], 'is required when mqtt.broker is external');
   }
+  for (const p of unknownNotifyTanks(
+    config.notify,
+    config.tanks.map((t) => t.id),
+  ))
+    add(p.path, p.message);
 
   const pinOwners = new Map<number, string>();
   // The Pi's buses and the relay board come first, so a clash names them (hardware-checks.ts).

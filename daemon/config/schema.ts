@@ -14,8 +14,10 @@ import {
   valveSchema,
 } from './hardware-schema.js';
 import { mqttSchema } from './mqtt-schema.js';
+import { notifySchema } from './notify-schema.js';
 import { hhmm, id, pct, positiveMm, seconds } from './primitives.js';
 import { vpnSchema } from './vpn-schema.js';
+import { webSchema } from './web-schema.js';
 
 // ---- tank geometry -------------------------------------------------------------------------------------
 
@@ -185,6 +187,10 @@ export const configSchema = z.strictObject({
   hardware: hardwareSchema.prefault({}),
   mqtt: mqttSchema.prefault({}),
   vpn: vpnSchema.optional(),
+  /** The farmer's dashboard (daemon/web/). */
+  web: webSchema.prefault({}),
+  /** E-mail and webhook notifications (daemon/notify/); none when left out. */
+  notify: notifySchema.optional(),
   tanks: z.array(tankSchema).min(1, 'needs at least one tank'),
 });
 
@@ -207,3 +213,5 @@ export type TankSimConfig = z.infer<typeof tankSimSchema>;
 export type MqttConfig = z.infer<typeof mqttSchema>;
 export type HardwareConfig = z.infer<typeof hardwareSchema>;
 export type VpnConfig = z.infer<typeof vpnSchema>;
+export type { WebConfig } from './web-schema.js';
+export type { NotifyConfig } from './notify-schema.js';

@@ -24,6 +24,7 @@ import type { HostHealth } from '../../drivers/system/health.js';
 import type { TankHardware } from '../../drivers/types.js';
 import { readFileIfExists, writeFileAtomic } from './atomic-file.js';
 import { MqttPlane } from './mqtt-plane.js';
+import { Dashboard } from '../web/dashboard.js';
 import { StateStore } from './state-store.js';
 import { TankRuntime } from './tank-runtime.js';
 import { UNCLEAN_RESTART_ALARM_MS, UNCLEAN_RESTART_MESSAGE } from './restart.js';
@@ -53,6 +54,8 @@ export class Gateway {
   /** Users, roles and the login check of every door (MQTT, dashboard). */
   readonly credentials: Credentials;
   readonly login: LoginGuard;
+  /** The farmer's dashboard and notifications, fed at the same points as MQTT. */
+  readonly dashboard: Dashboard;
   private readonly tanks: TankRuntime[];
   private readonly store: StateStore;
   private readonly vpn: VpnSupervisor | undefined;
@@ -99,6 +102,19 @@ export class Gateway {
       version: deps.version ?? 'dev',
     });
     this.topics = this.plane.topics;
+    this.dashboard = new Dashboard({
+      config,
+      clock,
+      log: log.child('web'),
+      credentials: this.credentials,
+      login: this.login,
+      audit,
+      auditFile: this.audit.file,
+      plane: this.plane,
+      topics: this.topics,
+      tanks: this.tanks.map((t) => ({ tank: t.tank, capacityLitres: t.capacityLitres })),
+      version: deps.version ?? 'dev',
+    });
     this.vpn =
       deps.vpn ?? (config.vpn ? gatewayVpn(config.vpn, { clock, log: log.child('vpn') }) : undefined);
     // A change of tunnel state is news for the farmer now, not at the next health interval.
@@ -174,6 +190,8 @@ export class Gateway {
     // 3. Telemetry and commands: the tanks never wait for them.
     await this.plane.start();
     if (this.stopRequested) return;
+    await this.dashboard.start();
+    if (this.stopRequested) return;
 
     // 4. A first completed control tick on a primed level reading, then READY.
     await this.tickAll(true);
@@ -224,6 +242,7 @@ export class Gateway {
     }
     await step('saving state', () => this.store.maybeSave(this.states(), { force: true, clean: true }));
     await step('VPN', async () => this.vpn?.stop());
+    await step('dashboard', () => this.dashboard.stop());
     await step('MQTT', () => this.plane.stop());
     for (const t of this.tanks) {
       await step(`closing devices of tank ${t.id}`, async () => {
@@ -274,7 +293,9 @@ export class Gateway {
     const now = clock.monotonicMs();
     for (const t of this.tanks) {
       if (!first && !t.due(now)) continue;
+      const tickStartMs = performance.now();
       const decision = first ? await t.firstTick() : await t.tick();
+      this.dashboard.recordTick(performance.now() - tickStartMs);
       this.afterDecision(t, decision, false);
     }
     await this.store
@@ -296,7 +317,9 @@ export class Gateway {
 
   /** Every decision, from a tick or a command, is published, its events logged and its safety trips audited. */
   private afterDecision(t: TankRuntime, decision: Decision, force: boolean): void {
+    // Telemetry and the dashboard's live feed get every decision at the same point.
     this.plane.publishDecision(t.id, decision, t.started.lastReading, force);
+    this.dashboard.publishDecision(t.id, decision, t.started.lastReading, force);
     for (const e of decision.events) {
       logEvent(this.deps.log, t.id, e);
       // Safety trips belong in the record of what happened to the tank.
@@ -316,7 +339,7 @@ export class Gateway {
     const { clock, config, log } = this.deps;
     try {
       const host = await this.deps.hostHealth.read();
-      this.plane.publishSystem({
+      const health = {
         gateway: config.gateway.id,
         ...host,
         daemonUptimeS: Math.round((clock.monotonicMs() - this.startedAtMs) / 1000),
@@ -325,7 +348,9 @@ export class Gateway {
         outboxMessages: this.plane.outboxMessages,
         audit: { seq: this.audit.headSeq, hash: this.audit.headHash },
         ...(this.vpn ? { vpn: this.vpn.status() } : {}),
-      });
+      };
+      this.plane.publishSystem(health);
+      this.dashboard.publishSystem(health);
     } catch (err) {
       log.warn('cannot read system health', { error: err as Error });
     }

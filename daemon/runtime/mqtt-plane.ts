@@ -10,16 +10,21 @@ import type { CommandOutcome, TankCommand } from '../control/commands.js';
 import type { Decision } from '../control/types.js';
 import type { LevelReading } from '../level/estimator.js';
 import type { Logger } from '../log.js';
-import { CommandService, type CommandResult } from '../commands/command-service.js';
+import { CommandService, type CommandOrigin, type CommandResult } from '../commands/command-service.js';
 import type { AuditEntry } from '../security/audit-log.js';
 import type { Credentials } from '../security/credentials.js';
 import type { LoginGuard } from '../security/login-guard.js';
-import { TelemetryStore, STORE_FLUSH_MS } from '../storage/telemetry-store.js';
+import {
+  TelemetryStore,
+  STORE_FLUSH_MS,
+  type HistoryPoint,
+  type StoredEvent,
+} from '../storage/telemetry-store.js';
 import { EmbeddedBroker } from '../telemetry/embedded-broker.js';
 import { discoveryMessages } from '../telemetry/home-assistant.js';
 import { MqttLink } from '../telemetry/mqtt-link.js';
 import { TelemetryChannel } from '../telemetry/telemetry-channel.js';
-import { systemPayload, TankTelemetry } from '../telemetry/telemetry.js';
+import { stamp, systemPayload, TankTelemetry } from '../telemetry/telemetry.js';
 import { commandUser, topicsFor, type SystemHealth, type Topics } from '../telemetry/topics.js';
 
 export interface MqttPlaneDeps {
@@ -33,6 +38,12 @@ export interface MqttPlaneDeps {
   tanks: { tank: TankConfig; capacityLitres: number }[];
   apply: (tank: string, command: TankCommand, by: string) => Promise<{ outcome: CommandOutcome }>;
   version: string;
+}
+
+/** What the dashboard reads from the local history (trends, alarm history). */
+export interface HistoryReader {
+  history(tank: string, fromMs: number, toMs: number, resolution: 'fine' | 'coarse'): HistoryPoint[];
+  events(sinceMs: number, limit: number, tank?: string): StoredEvent[];
 }
 
 export class MqttPlane {
@@ -150,9 +161,36 @@ export class MqttPlane {
     }
   }
 
+  /**
+   * A command from another door (the dashboard), through the same checked path as MQTT: schema, role,
+   * signature policy, freshness, unique id, the controller's safety rules, audit. Undefined: dropped by
+   * the per-user rate limit.
+   */
+  async submitCommand(origin: CommandOrigin, payload: Buffer): Promise<CommandResult | undefined> {
+    if (!this.commands) throw new Error('the command service is not started');
+    return this.commands.handle(origin, payload);
+  }
+
+  /** The local history, for the dashboard (empty until started). */
+  get history(): HistoryReader {
+    return {
+      history: (tank, fromMs, toMs, resolution) => this.store?.history(tank, fromMs, toMs, resolution) ?? [],
+      events: (sinceMs, limit, tank) => this.store?.events(sinceMs, limit, tank) ?? [],
+    };
+  }
+
   publishDecision(tankId: string, decision: Decision, reading: LevelReading, force = false): void {
     this.telemetry.get(tankId)?.publishDecision(decision, reading, force);
     const { clock } = this.deps;
+    for (const event of decision.events) {
+      const payload = { ...stamp(clock), tank: tankId, ...event };
+      this.store?.recordEvent({
+        tank: tankId,
+        t: clock.wallMs(),
+        type: event.type,
+        event: JSON.stringify(payload),
+      });
+    }
     if (this.store && clock.wallSynced() && reading.levelPct !== undefined && reading.litres !== undefined) {
       this.store.recordHistory({
         tank: tankId,

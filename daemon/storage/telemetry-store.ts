@@ -4,6 +4,8 @@
 //    tank states that a newer state of the same tank supersedes go first, then the oldest rows.
 //  - the trend history for the dashboard: one point per tank per 5 minutes for fineDays, one per hour
 //    for coarseDays.
+//  - the event history for the dashboard (alarms raised and cleared, valve, pump, mode, fills), kept
+//    fineDays. Events are rare (tens a day), so they are committed with the next outbox flush.
 // Writes are batched because every SQLite commit writes pages: outbox messages every few seconds (only
 // during an outage), trend points about once an hour.
 
@@ -29,6 +31,15 @@ export interface HistoryPoint {
   pumpOn: boolean;
 }
 
+/** A tank event as kept in the history: `event` is the TankEventPayload's JSON. */
+export interface StoredEvent {
+  tank: string;
+  /** Wall-clock ms. */
+  t: number;
+  type: string;
+  event: string;
+}
+
 export interface TelemetryStoreOptions {
   file: string;
   maxOutboxRows: number;
@@ -48,6 +59,7 @@ export class TelemetryStore {
   private pending: { topic: string; payload: string; retain: boolean; at: number }[] = [];
   private pendingHistory = new Map<string, HistoryPoint>();
   private oldestPendingHistoryMs = 0;
+  private pendingEvents: StoredEvent[] = [];
   private rows = 0;
   private lastPruneMs = 0;
 
@@ -78,6 +90,11 @@ export class TelemetryStore {
         tank TEXT NOT NULL, t INTEGER NOT NULL, level_pct REAL, litres REAL, valve INTEGER, pump INTEGER,
         PRIMARY KEY (tank, t)
       ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        tank TEXT NOT NULL, t INTEGER NOT NULL, type TEXT NOT NULL, event TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS events_t ON events (t);
     `);
     this.db = db;
     this.rows = (db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
@@ -100,6 +117,11 @@ export class TelemetryStore {
     this.pendingHistory.set(`${point.tank}\u0000${Math.floor(point.t / FINE_MS)}`, point);
   }
 
+  /** Keeps a tank event for the dashboard's history (committed with the next flush). */
+  recordEvent(event: StoredEvent): void {
+    this.pendingEvents.push(event);
+  }
+
   /**
    * Writes what is pending in one transaction and applies the bounds. Outbox messages go at once (they
    * exist only during an outage); trend points wait up to HISTORY_FLUSH_MS, so that a running gateway
@@ -111,16 +133,20 @@ export class TelemetryStore {
     const historyDue =
       this.pendingHistory.size > 0 &&
       (force || this.wallMs() - this.oldestPendingHistoryMs >= HISTORY_FLUSH_MS);
-    if (this.pending.length === 0 && !historyDue) return;
+    if (this.pending.length === 0 && this.pendingEvents.length === 0 && !historyDue) return;
     const insert = db.prepare('INSERT INTO outbox (topic, payload, retain, created_ms) VALUES (?, ?, ?, ?)');
     const fine = db.prepare('INSERT OR REPLACE INTO history_fine VALUES (?, ?, ?, ?, ?, ?)');
     const coarse = db.prepare('INSERT OR REPLACE INTO history_coarse VALUES (?, ?, ?, ?, ?, ?)');
+    const insertEvent = db.prepare('INSERT INTO events (tank, t, type, event) VALUES (?, ?, ?, ?)');
     const pending = this.pending;
+    const events = this.pendingEvents;
     const history = historyDue ? [...this.pendingHistory.values()] : [];
     this.pending = [];
+    this.pendingEvents = [];
     if (historyDue) this.pendingHistory.clear();
     db.transaction(() => {
       for (const m of pending) insert.run(m.topic, m.payload, m.retain ? 1 : 0, m.at);
+      for (const e of events) insertEvent.run(e.tank, e.t, e.type, e.event);
       for (const p of history) {
         const row = [p.levelPct, p.litres, p.valveOpen ? 1 : 0, p.pumpOn ? 1 : 0];
         fine.run(p.tank, Math.floor(p.t / FINE_MS) * FINE_MS, ...row);
@@ -156,30 +182,55 @@ export class TelemetryStore {
     this.rows = Math.max(0, this.rows - seqs.length);
   }
 
+  /**
+   * Trend points of one tank between two wall times, oldest first: what is committed plus what waits in
+   * memory for the next commit (a read commits nothing: the dashboard must not wear the SD card).
+   */
   history(tank: string, fromMs: number, toMs: number, resolution: 'fine' | 'coarse'): HistoryPoint[] {
-    this.flush(true);
     if (!this.db) return [];
     const table = resolution === 'fine' ? 'history_fine' : 'history_coarse';
-    return (
-      this.db
-        .prepare(
-          `SELECT t, level_pct, litres, valve, pump FROM ${table} WHERE tank = ? AND t >= ? AND t <= ? ORDER BY t`,
-        )
-        .all(tank, fromMs, toMs) as {
-        t: number;
-        level_pct: number;
-        litres: number;
-        valve: number;
-        pump: number;
-      }[]
-    ).map((r) => ({
+    const rows = this.db
+      .prepare(
+        `SELECT t, level_pct, litres, valve, pump FROM ${table} WHERE tank = ? AND t >= ? AND t <= ? ORDER BY t`,
+      )
+      .raw()
+      .all(tank, fromMs, toMs) as [number, number, number, number, number][];
+    const points: HistoryPoint[] = rows.map(([t, levelPct, litres, valve, pump]) => ({
       tank,
-      t: r.t,
-      levelPct: r.level_pct,
-      litres: r.litres,
-      valveOpen: r.valve === 1,
-      pumpOn: r.pump === 1,
+      t,
+      levelPct,
+      litres,
+      valveOpen: valve === 1,
+      pumpOn: pump === 1,
     }));
+    const bucketMs = resolution === 'fine' ? FINE_MS : COARSE_MS;
+    const waiting = new Map<number, HistoryPoint>();
+    for (const p of this.pendingHistory.values()) {
+      if (p.tank !== tank) continue;
+      const t = Math.floor(p.t / bucketMs) * bucketMs;
+      if (t < fromMs || t > toMs) continue;
+      const seen = waiting.get(t);
+      if (!seen || seen.t <= p.t) waiting.set(t, p);
+    }
+    if (waiting.size === 0) return points;
+    const byTime = new Map(points.map((p) => [p.t, p]));
+    for (const [t, p] of waiting) byTime.set(t, { ...p, t });
+    return [...byTime.values()].sort((a, b) => a.t - b.t);
+  }
+
+  /** Tank events since a wall time, newest first (committed and waiting). */
+  events(sinceMs: number, limit: number, tank?: string): StoredEvent[] {
+    if (!this.db) return [];
+    const waiting = this.pendingEvents
+      .filter((e) => e.t >= sinceMs && (tank === undefined || e.tank === tank))
+      .reverse();
+    const stored = this.db
+      .prepare(
+        `SELECT tank, t, type, event FROM events WHERE t >= ? ${tank === undefined ? '' : 'AND tank = ?'}
+         ORDER BY seq DESC LIMIT ?`,
+      )
+      .all(...(tank === undefined ? [sinceMs, limit] : [sinceMs, tank, limit])) as StoredEvent[];
+    return [...waiting, ...stored].slice(0, limit);
   }
 
   close(): void {
@@ -222,5 +273,6 @@ export class TelemetryStore {
     this.lastPruneMs = now;
     this.db!.prepare('DELETE FROM history_fine WHERE t < ?').run(now - this.options.fineDays * DAY_MS);
     this.db!.prepare('DELETE FROM history_coarse WHERE t < ?').run(now - this.options.coarseDays * DAY_MS);
+    this.db!.prepare('DELETE FROM events WHERE t < ?').run(now - this.options.fineDays * DAY_MS);
   }
 }

@@ -43,6 +43,12 @@ export function tankStatePayload(
     capacityLitres: Math.round(capacityLitres),
     displayPct: round(reading.displayPct, 1),
     quality: reading.quality,
+    ...(reading.problem ? { problem: reading.problem } : {}),
+    ...(reading.lastGoodAtMs !== undefined
+      ? {
+          lastGoodTime: new Date(clock.wallMs() - (clock.monotonicMs() - reading.lastGoodAtMs)).toISOString(),
+        }
+      : {}),
     valve: state.valveOpen ? 'open' : 'closed',
     pump: tank.pump ? (state.pumpOn ? 'on' : 'off') : null,
     mode: state.mode,

@@ -62,6 +62,10 @@ export interface TankStatePayload extends Stamped {
   /** Smoothed level for display. */
   displayPct: number | null;
   quality: LevelQuality;
+  /** Why the quality is not ok, in words for the farmer. */
+  problem?: string;
+  /** When the level sensor last gave a good reading (ISO); absent before the first one. */
+  lastGoodTime?: string;
   valve: 'open' | 'closed';
   pump: 'on' | 'off' | null;
   mode: Mode;

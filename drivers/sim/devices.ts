@@ -3,7 +3,7 @@
 // daemon runs faster than real time: hardware.sim.speed) whenever a device
 // is touched, so the daemon needs no extra timer for the physics.
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Config, TankConfig } from '../../daemon/config/schema.js';
 import type { Clock } from '../../daemon/clock.js';
@@ -16,7 +16,7 @@ import type {
   TankHardware,
   TemperatureSensor,
 } from '../types.js';
-import { FaultSchedule, type Fault, type FaultKind } from './faults.js';
+import { FAULT_KINDS, FaultSchedule, type Fault, type FaultKind } from './faults.js';
 import { seededRandom } from './rng.js';
 import { SimulatedTank } from './tank-model.js';
 
@@ -31,6 +31,10 @@ export class SimulatedSite {
   private simElapsedMs = 0;
   private schedule = new FaultSchedule([]);
   private readonly outputStateDir: string | undefined;
+  private readonly faultsFile: string | undefined;
+  /** Faults listed in the faults file now: "KIND" (every tank) or "KIND:TANK". */
+  private fileFaults = new Set<string>();
+  private faultsFileStamp = '';
 
   constructor(
     config: Config,
@@ -40,6 +44,7 @@ export class SimulatedSite {
     for (const tank of config.tanks) this.models.set(tank.id, new SimulatedTank(tank, random));
     this.localTime = new LocalTime(config.gateway.timezone);
     this.outputStateDir = config.hardware.sim.outputStateDir;
+    this.faultsFile = config.hardware.sim.faultsFile;
     this.startedAtMs = clock.monotonicMs();
     this.lastSyncMs = this.startedAtMs;
   }
@@ -64,7 +69,29 @@ export class SimulatedSite {
   }
 
   faultActive(kind: FaultKind, tankId: string): boolean {
-    return this.schedule.active(kind, tankId, this.simElapsedMs);
+    return (
+      this.schedule.active(kind, tankId, this.simElapsedMs) ||
+      (this.fileFaults.size > 0 && (this.fileFaults.has(kind) || this.fileFaults.has(`${kind}:${tankId}`)))
+    );
+  }
+
+  /** Re-reads the faults file (hardware.sim.faultsFile) when it changed; unknown lines are ignored. */
+  async refreshFaultsFile(): Promise<void> {
+    if (!this.faultsFile) return;
+    const stamp = await stat(this.faultsFile).then(
+      (s) => `${s.mtimeMs}:${s.size}`,
+      () => 'none',
+    );
+    if (stamp === this.faultsFileStamp) return;
+    this.faultsFileStamp = stamp;
+    const text = stamp === 'none' ? '' : await readFile(this.faultsFile, 'utf8').catch(() => '');
+    this.sync(); // the time before the change ran with the old faults
+    this.fileFaults = new Set(
+      text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => (FAULT_KINDS as readonly string[]).includes(l.split(':')[0]!)),
+    );
   }
 
   /** Advances every tank to the present. */
@@ -103,6 +130,7 @@ export class SimulatedSite {
       open: async () => {},
       close: async () => {},
       read: async (): Promise<RawLevel> => {
+        await site.refreshFaultsFile();
         site.sync();
         return model.readLevel(faults);
       },

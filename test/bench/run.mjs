@@ -3,13 +3,14 @@
 // that matter are ratios measured in the same run (daemon vs bare node). Prints one JSON line per
 // benchmark on stdout and a readable summary on stderr.
 //
-//   node test/bench/run.mjs [name...]     names: sim, daemon, mosquitto, sd, vpn (default: all)
+//   node test/bench/run.mjs [name...]     names: sim, daemon, mosquitto, sd, vpn, web (default: all)
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { webBench } from './web.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -107,6 +108,7 @@ async function daemonBenchIn(children) {
   const config = parse(readFileSync(EXAMPLE, 'utf8'));
   config.gateway.stateDir = join(dir, 'state');
   config.mqtt.listen = { host: '127.0.0.1', port: 0 };
+  config.web = { listen: { host: '127.0.0.1', port: 0 } };
   const file = join(dir, 'config.yaml');
   writeFileSync(file, stringify(config));
 
@@ -219,6 +221,7 @@ async function mosquittoBenchIn(children) {
     commands: { perUserPerMinute: 100_000 },
   };
   delete config.mqtt.listen;
+  config.web = { listen: { host: '127.0.0.1', port: 0 } };
   const file = join(dir, 'config.yaml');
   writeFileSync(file, stringify(config));
   const user = (args, input) => {
@@ -331,6 +334,7 @@ async function sdWritesBench() {
   config.gateway.stateDir = join(dir, 'state');
   config.mqtt.listen = { host: '127.0.0.1', port: 0 };
   config.hardware.sim = { ...config.hardware.sim, speed };
+  config.web = { listen: { host: '127.0.0.1', port: 0 } };
   for (const t of config.tanks) {
     // 20 s samples of simulated time (83 ms of real time at this speed); the stale limit to match.
     t.level.ultrasonic.sampleIntervalMs = 20_000;
@@ -383,6 +387,7 @@ const benches = {
   mosquitto: mosquittoBench,
   sd: sdWritesBench,
   vpn: vpnBench,
+  web: () => webBench(report),
 };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
 let failed = false;

@@ -53,6 +53,14 @@ export interface PlaneOptions {
   editUsers?: (files: UserFiles) => void;
   /** Last changes to Mosquitto's config (e.g. a bridge stanza appended). */
   mosquittoConf?: (conf: string) => string;
+  /**
+   * Runs once the users exist, before the config is written and the daemon starts (e.g. seed history);
+   * may still change the raw config.
+   */
+  prepare?: (
+    config: ReturnType<typeof validateConfig>,
+    raw: Record<string, Record<string, unknown>>,
+  ) => Promise<void>;
 }
 
 export class PlaneUnderTest {
@@ -119,8 +127,12 @@ export class PlaneUnderTest {
       delete mqtt.listen;
     }
     config.mqtt = mqtt;
+    // The dashboard on a port of its own per test (the example's 8080 would clash between tests).
+    config.web = { ...config.web, listen: [{ host: this.host, port: 0 }] };
     this.options.configure?.(config);
-    await this.createUsers(validateConfig(config).mqtt);
+    const validated = validateConfig(config);
+    await this.createUsers(validated.mqtt);
+    await this.options.prepare?.(validated, config);
     this.configFile = writeConfig(this.dir, config);
     if (this.kind === 'mosquitto') await this.startMosquitto();
     await this.startDaemon();

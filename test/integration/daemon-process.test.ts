@@ -25,6 +25,7 @@ function configIn(dir: string): string {
   const config = parse(readFileSync(EXAMPLE_CONFIG_FILE, 'utf8')) as Record<string, Record<string, unknown>>;
   config.gateway!.stateDir = join(dir, 'state');
   config.mqtt!.listen = { host: '127.0.0.1', port: 0 };
+  config.web = { listen: { host: '127.0.0.1', port: 0 } };
   config.hardware!.sim = { seed: 3, speed: 1, outputStateDir: join(dir, 'outputs') };
   return writeConfig(dir, config);
 }

@@ -50,6 +50,7 @@ describe('embedded broker listeners', () => {
         hmacKeysFile: join(dir, 'keys'),
       },
     };
+    config.web = { listen: { host: '127.0.0.1', port: 0 } };
     const file = writeConfig(dir, config);
     const run = () => {
       const child = spawn('ip', ['netns', 'exec', ns, process.execPath, CLI, 'run', '--config', file], {

@@ -22,6 +22,7 @@ const REQUIRED = [
   ['systemd-analyze', 'systemd'],
   ['ping', 'iputils-ping'],
   ['fail2ban-client', 'fail2ban', '/usr/bin/fail2ban-client'],
+  ['promtool', 'prometheus', '/usr/bin/promtool'],
 ];
 
 function have(command, absolute) {

@@ -49,6 +49,9 @@ const TANK_STATE_FIELDS: { [K in keyof Required<TankStatePayload>]: Field } = {
   capacityLitres: num,
   displayPct: numOrNull,
   quality: str,
+  // Newer fields (the dashboard's): optional on the wire.
+  problem: optional(str),
+  lastGoodTime: optional(str),
   valve: { check: oneOf('open', 'closed'), want: '"open" or "closed"' },
   pump: { check: oneOf('on', 'off', null), want: '"on", "off" or null' },
   mode: { check: oneOf('auto', 'manual'), want: '"auto" or "manual"' },

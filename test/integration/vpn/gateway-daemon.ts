@@ -39,6 +39,7 @@ export async function gatewayConfig(
     hmacKeysFile: join(dir, 'hmac.keys'),
   };
   config.mqtt!.systemIntervalS = 1;
+  config.web = { listen: { host: '127.0.0.1', port: 0 } };
   for (const tank of config.tanks as unknown as { level: { ultrasonic: Record<string, unknown> } }[])
     tank.level.ultrasonic.sampleIntervalMs = SAMPLE_INTERVAL_MS;
   config.vpn = options.vpn;
