@@ -9,6 +9,7 @@ import { formatPasswordFile, hashPassword, parsePasswordFile } from '../daemon/s
 import { generateAcl } from '../daemon/security/roles.js';
 import { checkPassword } from '../daemon/security/user-admin.js';
 import { readBridgePasswords } from './bundle-ops.js';
+import { FLEET_WEB_PORT } from '../daemon/fleet/config.js';
 import {
   ENABLED_PLUGINS,
   FLEET_CENTRAL_USER,
@@ -25,8 +26,6 @@ import { writePublicFile, writeSecretFile } from './secret-files.js';
 import { SiteError, type CentralNode, type OperatorRole } from './site.js';
 import { fileExists, openSite, readSecret, saveSite, type SiteState } from './site-store.js';
 
-/** The fleet service's web port in the generated config (the gateways' dashboards use 8080). */
-export const FLEET_WEB_PORT = 8090;
 export const FLEET_STATE_DIR = '/var/lib/smart-tank-fleet';
 
 function requireFleet(state: SiteState): void {
@@ -259,7 +258,8 @@ async function writeFleetServiceFolder(
     topicPrefix: state.site.topicPrefix,
     inventoryFiles: ['inventory.csv'],
     users: { passwordFile: 'users.passwd', aclFile: 'users.acl', hmacKeysFile: 'hmac.keys' },
-    web: { listen: [{ host: '127.0.0.1', port: FLEET_WEB_PORT }], metricsTokenFile: 'metrics-token' },
+    timezone: state.site.timezone,
+    web: { listen: [{ host: '127.0.0.1', port: FLEET_WEB_PORT }], metrics: { tokenFile: 'metrics-token' } },
     stateDir: FLEET_STATE_DIR,
   };
   await pub(

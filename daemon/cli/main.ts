@@ -17,7 +17,8 @@ commands:
   audit verify [FILE]      check the audit log's hash chain
   vpn status [--json]      the VPN tunnel: state, address, handshake, traffic, reconnects
   vpn run --config FILE    only the VPN supervisor (smart-tank-vpn.service, vpn.runBy: service)
-  provision <subcommand>   installers: site, address plan, device bundles, VPN server, phone (smart-tank provision --help)`;
+  provision <subcommand>   installers: site, address plan, device bundles, VPN server, phone (smart-tank provision --help)
+  fleet serve --config FILE  the fleet service: every gateway's telemetry, the fleet page, /metrics (smart-tank fleet --help)`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -51,6 +52,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await (await import('./vpn-status.js')).vpnCommand(rest, io);
       case 'provision':
         return await (await import('../../provisioning/cli.js')).provisionCommand(rest, io);
+      case 'fleet':
+        return await (await import('./fleet.js')).fleetCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -7,12 +7,16 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, issueToProblems } from '../config/load.js';
+import { webSchema } from '../config/web-schema.js';
 
 const mqttUrl = z.string().regex(/^mqtts?:\/\/[^/\s]+$/, 'must be mqtt://HOST:PORT or mqtts://HOST:PORT');
 
-const listener = z.strictObject({
-  host: z.string().min(1),
-  port: z.number().int().min(0).max(65535).default(8090),
+/** The fleet page's default port (a gateway's own dashboard has 8080). */
+export const FLEET_WEB_PORT = 8090;
+
+/** The dashboard's web section (listeners, TLS, allowed clients, sessions, metrics), its own port. */
+const fleetWebSchema = webSchema.extend({
+  listen: webSchema.shape.listen.default([{ host: '127.0.0.1', port: FLEET_WEB_PORT }]),
 });
 
 export const fleetConfigSchema = z.strictObject({
@@ -45,14 +49,18 @@ export const fleetConfigSchema = z.strictObject({
     /** HMAC keys of the operators who command: every command to a gateway is signed with its sender's key. */
     hmacKeysFile: z.string().min(1),
   }),
-  web: z
+  /** IANA time zone the page shows times in. */
+  timezone: z.string().default('UTC'),
+  /**
+   * The fleet page: the farmer's dashboard's web settings (daemon/config/web-schema.ts): listeners on
+   * loopback, LAN or VPN addresses only, optional HTTPS, allowed client ranges, sessions, /metrics.
+   */
+  web: fleetWebSchema.prefault({}),
+  /** Failed logins on the fleet page lock the address out, as on a gateway. */
+  lockout: z
     .strictObject({
-      listen: z
-        .union([listener, z.array(listener).min(1)])
-        .transform((l) => (Array.isArray(l) ? l : [l]))
-        .default([{ host: '127.0.0.1', port: 8090 }]),
-      /** A file holding a token: a scraper sending it (Authorization: Bearer) may read /metrics. */
-      metricsTokenFile: z.string().optional(),
+      maxFailures: z.number().int().min(1).default(5),
+      lockoutMinutes: z.number().positive().default(15),
     })
     .prefault({}),
   liveness: z
@@ -105,7 +113,11 @@ function withPathsFrom(dir: string, c: FleetConfig): FleetConfig {
       aclFile: at(c.users.aclFile),
       hmacKeysFile: at(c.users.hmacKeysFile),
     },
-    web: { ...c.web, metricsTokenFile: opt(c.web.metricsTokenFile) },
+    web: {
+      ...c.web,
+      metrics: { ...c.web.metrics, tokenFile: opt(c.web.metrics.tokenFile) },
+      tls: c.web.tls && { ...c.web.tls, certFile: at(c.web.tls.certFile), keyFile: at(c.web.tls.keyFile) },
+    },
     stateDir: at(c.stateDir),
   };
 }

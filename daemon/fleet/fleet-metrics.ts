@@ -80,7 +80,7 @@ export function renderFleetMetrics(m: FleetMetricsInput): string {
   perTank(
     'smart_tank_fleet_tank_state_age_seconds',
     "Seconds since the fleet received this tank's state.",
-    (i) => tanks[i]!.ageS,
+    (i) => Math.max(0, Math.round((m.view.atMs - tanks[i]!.receivedAtMs) / 1000)),
   );
   for (const flag of FLAGS)
     perTank(
@@ -111,7 +111,13 @@ export function renderFleetMetrics(m: FleetMetricsInput): string {
     'gauge',
     'Seconds since anything new came from the gateway.',
   );
-  gw.forEach((g, i) => e.sample('smart_tank_fleet_gateway_silent_seconds', gwLabels[i]!, g.silentS));
+  gw.forEach((g, i) =>
+    e.sample(
+      'smart_tank_fleet_gateway_silent_seconds',
+      gwLabels[i]!,
+      g.lastHeardAtMs === null ? null : Math.max(0, Math.round((m.view.atMs - g.lastHeardAtMs) / 1000)),
+    ),
+  );
   e.metric(
     'smart_tank_fleet_gateway_outbox_messages',
     'gauge',

@@ -101,6 +101,21 @@ export interface FleetCounters {
   invalid: number;
 }
 
+export const SNAPSHOT_FORMAT = 1;
+
+export interface FleetSnapshotFile {
+  format: number;
+  hubs: { hub: string; up: boolean; atMs: number }[];
+  gateways: {
+    id: string;
+    lastHeardMs: number;
+    status?: GatewayRecord['status'];
+    bridge?: GatewayRecord['bridge'];
+    system?: SystemHealth;
+    tanks: { id: string; state: TankStatePayload; receivedMs: number }[];
+  }[];
+}
+
 /** Events remembered per tank to recognise a repeated one (a few minutes of a busy tank). */
 const EVENT_MEMORY = 64;
 
@@ -126,6 +141,39 @@ export class FleetState {
     } else if (r.outcome === 'duplicate') this.counters.duplicates++;
     else if (r.outcome === 'invalid') this.counters.invalid++;
     return r;
+  }
+
+  /** The last known state, for the state file (a restart shows the fleet as it was, aged honestly). */
+  toSnapshot(): FleetSnapshotFile {
+    return {
+      format: SNAPSHOT_FORMAT,
+      hubs: [...this.hubs].map(([hub, h]) => ({ hub, ...h })),
+      gateways: [...this.gateways.values()].map((g) => ({
+        id: g.id,
+        lastHeardMs: g.lastHeardMs,
+        ...(g.status ? { status: g.status } : {}),
+        ...(g.bridge ? { bridge: g.bridge } : {}),
+        ...(g.system ? { system: g.system } : {}),
+        tanks: [...g.tanks].map(([id, t]) => ({ id, state: t.state, receivedMs: t.receivedMs })),
+      })),
+    };
+  }
+
+  restore(s: FleetSnapshotFile): void {
+    if (s.format !== SNAPSHOT_FORMAT) return;
+    for (const h of s.hubs) this.hubs.set(h.hub, { up: h.up, atMs: h.atMs });
+    for (const g of s.gateways) {
+      const tanks = new Map(g.tanks.map((t) => [t.id, { state: t.state, receivedMs: t.receivedMs }]));
+      this.gateways.set(g.id, {
+        id: g.id,
+        lastHeardMs: g.lastHeardMs,
+        ...(g.status ? { status: g.status } : {}),
+        ...(g.bridge ? { bridge: g.bridge } : {}),
+        ...(g.system ? { system: g.system } : {}),
+        tanks,
+      });
+    }
+    this.version++;
   }
 
   private gateway(id: string): GatewayRecord {

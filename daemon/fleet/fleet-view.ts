@@ -18,8 +18,8 @@ export interface GatewayView {
   site: string | null;
   online: boolean;
   offlineReason?: OfflineReason;
-  /** Seconds since anything new came from it (null: never). */
-  silentS: number | null;
+  /** When anything new last came from it (ms since the epoch, the fleet's clock; null: never). */
+  lastHeardAtMs: number | null;
   cpuTemperatureC: number | null;
   outboxMessages: number | null;
   tanks: number;
@@ -45,12 +45,13 @@ export interface TankView {
   quality: string;
   faults: string[];
   alarms: string[];
-  /** The tank's own time of its last state (ISO), and its age in seconds by the fleet's clock. */
+  /** The tank's own time of its last state (ISO), and when the fleet received it (ms, its clock). */
   time: string;
-  ageS: number;
+  receivedAtMs: number;
   flags: TankFlag[];
 }
 
+/** Rows carry absolute times, so a row changes only when its data or flags do (the live feed sends changes). */
 export interface FleetView {
   atMs: number;
   gateways: GatewayView[];
@@ -136,7 +137,7 @@ export function fleetView(
       site: place?.site ?? null,
       online: live.online,
       ...(live.reason ? { offlineReason: live.reason } : {}),
-      silentS: live.silentS === null ? null : Math.round(live.silentS),
+      lastHeardAtMs: g.lastHeardMs > 0 ? g.lastHeardMs : null,
       cpuTemperatureC: g.system?.cpuTemperatureC ?? null,
       outboxMessages: g.system?.outboxMessages ?? null,
       tanks: g.tanks.size,
@@ -165,7 +166,7 @@ export function fleetView(
         faults: s.faults,
         alarms: s.alarms,
         time: s.time,
-        ageS: Math.max(0, Math.round((nowMs - t.receivedMs) / 1000)),
+        receivedAtMs: t.receivedMs,
         flags,
       });
     }

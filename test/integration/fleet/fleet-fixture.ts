@@ -8,7 +8,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { parse, stringify } from 'yaml';
+import { http } from '../../helpers/dashboard.js';
+import { startCli, type DaemonProcess } from '../../helpers/daemon.js';
 import { parseHmacKeys } from '../../../daemon/security/hmac.js';
 import { parsePasswordFile } from '../../../daemon/security/password-file.js';
 import { usersFromAcl } from '../../../daemon/security/roles.js';
@@ -26,6 +30,14 @@ import {
 
 export const GATEWAY = 'farm-gw-01';
 export const OPERATOR = 'olivia';
+/** A fleet operator who may only look. */
+export const VIEWER = 'vera';
+
+/** An operator's password, as `provision operator add` wrote it for the installer. */
+export function operatorPassword(fleet: { site: TestSite }, name: string): string {
+  const text = readFileSync(join(fleet.site.dir, `out/operators/${name}/credentials.txt`), 'utf8');
+  return /Password: (\S+)/.exec(text)![1]!;
+}
 export const PREFIX = 'smart-tank';
 /** Bridges reconnect within their restart_timeout; the generated backoffs are shortened here. */
 const GATEWAY_RESTART_TIMEOUT = 'restart_timeout 1 2';
@@ -55,6 +67,7 @@ function replaceLine(text: string, pattern: RegExp, replacement: string, what: s
 export async function startFleet(options: { daemonMqtt?: Record<string, unknown> } = {}): Promise<Fleet> {
   const site = await makeSite({ extra: ['--fleet'] });
   await site.ok('operator', 'add', OPERATOR, '--role', 'admin');
+  await site.ok('operator', 'add', VIEWER, '--role', 'viewer');
   await site.ok('add-device', GATEWAY, '--server', '1');
   await site.ok('bundle', GATEWAY);
   const plan = await planRabbitCluster(['c1', 'c2', 'c3']);
@@ -190,4 +203,87 @@ export function recorder(options: IClientOptions): Promise<Recorder> {
     client.once('connect', () => resolve(rec));
     client.once('error', reject);
   });
+}
+
+export interface FleetServiceUnderTest {
+  process: DaemonProcess;
+  url: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `smart-tank fleet serve` as a process, on the folder central-config wrote (its fleet.yaml with this
+ * test's state directory, a free web port and a faster liveness).
+ */
+export async function startFleetService(
+  fleet: Fleet,
+  liveness: { offlineAfterS: number; staleAfterS: number },
+): Promise<FleetServiceUnderTest> {
+  const dir = join(fleet.work, 'fleet-service');
+  mkdirSync(dir, { recursive: true });
+  const config = parse(readFileSync(join(fleet.fleetDir, 'fleet.yaml'), 'utf8')) as Record<string, unknown>;
+  const web = config.web as { listen: { host: string; port: number }[] };
+  web.listen = [{ host: '127.0.0.1', port: await freePort() }];
+  config.stateDir = join(dir, 'state');
+  config.liveness = liveness;
+  const file = join(fleet.fleetDir, 'fleet-test.yaml');
+  writeFileSync(file, stringify(config));
+  const child = startCli(['fleet', 'serve', '--config', file], dir);
+  const started = await child.waitForLog(
+    (l) => l.msg === 'fleet service started',
+    30_000,
+    'fleet service started',
+  );
+  const url = (started.web as string[])[0]!;
+  await child.waitForLog((l) => l.msg === 'central broker connected', 30_000, 'central broker connected');
+  return {
+    process: child,
+    url,
+    dir,
+    async stop() {
+      await child.stop();
+      child.notify.close();
+    },
+  };
+}
+
+/** Debian's Prometheus with a config file; `query` runs PromQL through its HTTP API. */
+export async function startPrometheus(dir: string, config: unknown) {
+  const port = await freePort();
+  const configFile = join(dir, 'prometheus.yml');
+  writeFileSync(configFile, stringify(config));
+  const child = spawn(
+    'prometheus',
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  child.stderr!.on('data', (d) => (log = (log + d).slice(-20_000)));
+  child.on('error', () => {});
+  return {
+    log: () => log,
+    async query(
+      q: string,
+    ): Promise<{ metric: Record<string, string>; value: [number, string] }[] | undefined> {
+      const r = await http(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`).catch(
+        () => undefined,
+      );
+      if (!r || r.status !== 200) return undefined;
+      return (
+        JSON.parse(r.body) as {
+          data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+        }
+      ).data.result;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
 }
