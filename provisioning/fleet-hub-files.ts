@@ -150,7 +150,10 @@ export function hubCentralClientId(server: number): string {
  * - `bridge_protocol_version mqttv311`: RabbitMQ 3.10's MQTT plugin speaks 3.1.1 only; `try_private
  *   false`: RabbitMQ does not know Mosquitto's bridge flag (protocol level 0x83). Loops are impossible
  *   by construction: telemetry goes out, commands come in, no topic is both;
- * - commands come in for this server's gateways only (a subscription each).
+ * - commands come in for this server's gateways only (a subscription each);
+ * - `bridge_outgoing_retain false`: RabbitMQ 3.10 keeps retained messages per node and never sends them
+ *   to a wildcard subscription (the fleet service's), so at the central tier the flag would only cost
+ *   a write to the retained store for every tank state. The fleet service keeps the last state itself.
  */
 export function centralBridgeConf(p: {
   site: string;
@@ -188,6 +191,7 @@ export function centralBridgeConf(p: {
     'notifications_local_only false',
     `notification_topic ${t.notification}`,
     'bridge_max_packet_size 65536',
+    'bridge_outgoing_retain false',
     ...t.out.map((topic) => `topic ${topic} out 1`),
     ...t.in.map((topic) => `topic ${topic} in 1`),
     '',

@@ -23,7 +23,7 @@ import { machinePassword, readablePassword, type GatewayOperator } from './crede
 import { hubCentralUser } from './fleet-hub-files.js';
 import { formatInventory } from './inventory.js';
 import { writePublicFile, writeSecretFile } from './secret-files.js';
-import { SiteError, type CentralNode, type OperatorRole } from './site.js';
+import { operatorSchema, SiteError, type CentralNode, type OperatorRole } from './site.js';
 import { fileExists, openSite, readSecret, saveSite, type SiteState } from './site-store.js';
 
 export const FLEET_STATE_DIR = '/var/lib/smart-tank-fleet';
@@ -102,6 +102,11 @@ export async function addOperator(
 ): Promise<OperatorResult> {
   const state = await openSite(dir);
   requireFleet(state);
+  const checked = operatorSchema.safeParse({ name: o.name, role: o.role });
+  if (!checked.success)
+    throw new SiteError(
+      `operator ${JSON.stringify(o.name)}: ${checked.error.issues[0]!.message} (site.yaml fleet.operators)`,
+    );
   if (state.site.fleet.operators.some((x) => x.name === o.name))
     throw new SiteError(`operator ${o.name} exists already (remove it first: provision operator del)`);
   if (['gateway', 'admin'].includes(o.name))

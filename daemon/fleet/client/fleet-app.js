@@ -61,6 +61,11 @@ function Fleet({ session, onLogout }) {
   const [where, setWhere] = useState(fromHash());
   const [open, setOpen] = useState(/** @type {string|null} */ (null));
   useEffect(() => subscribe(() => setVersion((v) => v + 1)), []);
+  useEffect(() => {
+    const onHash = () => setWhere(fromHash());
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
   // Ages ("3 s ago") move on even when nothing changes.
   useInterval(5000, () => setVersion((v) => v + 1));
   /** @param {Partial<typeof where>} change */

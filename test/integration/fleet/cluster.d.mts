@@ -3,6 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 
 export const CLUSTER_READY_TIMEOUT_MS: number;
+export const SHARED_CPU_ERL_ARGS: string;
 
 export function freePort(): Promise<number>;
 export function canConnect(port: number, host?: string): Promise<boolean>;
@@ -74,3 +75,5 @@ export function startMosquitto(
 ): Promise<MosquittoProcess>;
 
 export function procStat(pid: number, clkTck?: number): { cpuMs: number; rssMb: number };
+
+export function startGuardian(dir: string | undefined, pids: (number | undefined)[]): ChildProcess;

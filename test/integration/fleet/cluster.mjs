@@ -17,6 +17,7 @@ const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
 /** A node takes ~9 s alone and ~30 s for three forming a cluster on a 2-core machine: 3x margin. */
 export const CLUSTER_READY_TIMEOUT_MS = 150_000;
 const CTL_TIMEOUT_MS = 60_000;
+export const SHARED_CPU_ERL_ARGS = '+sbwt none +sbwtdcpu none +sbwtdio none';
 const POLL_MS = 100;
 
 export function freePort() {
@@ -103,6 +104,9 @@ export async function startRabbitCluster({ plan, conf, definitions, tag = 'fleet
     RABBITMQ_LOGS: '-',
     RABBITMQ_DIST_PORT: String(node.distPort),
     RABBITMQ_PID_FILE: node.pidFile,
+    // No busy-waiting schedulers: three nodes share two cores with everything else here (RabbitMQ's
+    // runtime guide recommends it where CPUs are shared; a dedicated node may keep the default).
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: SHARED_CPU_ERL_ARGS,
   });
   // A private epmd: killed by its PID at the end, never one another test or service uses.
   const epmd = spawn('epmd', ['-port', String(epmdPort)], { stdio: 'ignore', uid: user.uid, gid: user.gid });
@@ -185,6 +189,21 @@ export async function startRabbitCluster({ plan, conf, definitions, tag = 'fleet
       rmSync(base, { recursive: true, force: true });
     },
   };
+  const guardian = { child: undefined };
+  const guard = () => {
+    guardian.child?.kill();
+    guardian.child = startGuardian(base, [epmd.pid, ...nodes.map((n) => n.child?.pid)]);
+  };
+  const stop = cluster.stop;
+  cluster.stop = async () => {
+    guardian.child?.kill();
+    await stop();
+  };
+  const start = cluster.start;
+  cluster.start = (i) => {
+    start(i);
+    guard();
+  };
   try {
     nodes.forEach((_, i) => cluster.start(i));
     await Promise.all(nodes.map((_, i) => cluster.waitNode(i)));
@@ -198,6 +217,22 @@ export async function startRabbitCluster({ plan, conf, definitions, tag = 'fleet
     throw err;
   }
   return cluster;
+}
+
+const GUARDIAN = new URL('./guardian.mjs', import.meta.url).pathname;
+
+/** A detached watcher that kills `pids` and removes `dir` once this process is gone (even by SIGKILL). */
+export function startGuardian(dir, pids) {
+  const child = spawn(
+    process.execPath,
+    [GUARDIAN, String(process.pid), dir ?? '-', ...pids.filter(Boolean).map(String)],
+    {
+      detached: true,
+      stdio: 'ignore',
+    },
+  );
+  child.unref();
+  return child;
 }
 
 function chownTree(dir, { uid, gid }) {
@@ -233,6 +268,8 @@ export async function startMosquitto(confFile, port, { prefix = [] } = {}) {
     if (out.length > 200_000) out = out.slice(-100_000);
   });
   const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const guardian = startGuardian(undefined, [child.pid]);
+  void exited.then(() => guardian.kill());
   const started = Date.now();
   while (!(await canConnect(port))) {
     if (child.exitCode !== null) throw new Error(`mosquitto ${confFile} exited: ${out}`);
