@@ -23,6 +23,10 @@ const REQUIRED = [
   ['ping', 'iputils-ping'],
   ['fail2ban-client', 'fail2ban', '/usr/bin/fail2ban-client'],
   ['promtool', 'prometheus', '/usr/bin/promtool'],
+  ['prometheus', 'prometheus', '/usr/bin/prometheus'],
+  ['rabbitmq-server', 'rabbitmq-server', '/usr/lib/rabbitmq/bin/rabbitmq-server'],
+  ['epmd', 'erlang-base', '/usr/bin/epmd'],
+  ['prlimit', 'util-linux', '/usr/bin/prlimit'],
 ];
 
 function have(command, absolute) {
