@@ -21,6 +21,7 @@ import { fileExists, openSite, readSecret, saveSite, type SiteState } from './si
 import { gatewayWgConf, type ServerView } from './wg-configs.js';
 import { generateWgKeyPair } from './wg-keys.js';
 import { sha256Hex } from './manifest.js';
+import { gatewayOperators } from './fleet-ops.js';
 
 export interface BundleOptions {
   device: string;
@@ -154,8 +155,16 @@ export async function bundleDevice(dir: string, o: BundleOptions): Promise<Bundl
     { device: o.device, timezone: state.site.timezone, topicPrefix: state.site.topicPrefix, vpn: vpn.choice },
     deviceFile,
   );
+  const adminUser = o.adminUser ?? 'admin';
+  const operators = await gatewayOperators(state);
+  const clash = operators.find((op) => op.user === adminUser || op.user === config.mqtt.users.gatewayUser);
+  if (clash)
+    throw new SiteError(
+      `fleet operator ${clash.user} has the name of this gateway's own user: choose another --admin`,
+    );
   const creds = await makeGatewayCredentials({
-    adminUser: o.adminUser ?? 'admin',
+    operators,
+    adminUser,
     gatewayUser: config.mqtt.users.gatewayUser,
     prefix: config.mqtt.topicPrefix,
     discoveryPrefix: config.mqtt.homeAssistant.discoveryPrefix,

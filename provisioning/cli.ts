@@ -15,6 +15,8 @@ import { CRL_REASONS, PkiError, type CrlReason } from './pki.js';
 import { SiteError } from './site.js';
 import { addDevice, addServer, DEFAULT_NETWORK, describeServers, initSite } from './site-ops.js';
 import { openSite } from './site-store.js';
+import { addOperator, centralConfig, parseCentralNode, removeOperator } from './fleet-ops.js';
+import { OPERATOR_ROLES, type OperatorRole } from './site.js';
 
 const DIR_OPTION = { dir: { type: 'string', default: '.' } } as const;
 const DIR_HELP = '  --dir DIR          the site directory (default: the current directory)';
@@ -28,6 +30,8 @@ subcommands (run in the site directory, or pass --dir DIR):
   bundle DEVICE [--out DIR]               the folder for the Pi's SD card (boot partition)
   hub-config --server N                   the VPN server's wg0.conf (and fleet hub bridge users)
   phone --server N                        the farmer's phone: WireGuard config and QR code
+  central-config [--nodes H:P,...]        the fleet's central tier (RabbitMQ cluster) and fleet service
+  operator add|del|list                   the fleet page's operators (users on every gateway)
   revoke DEVICE                           retire a gateway or phone (hub config, certificate)
   list [--json]                           the inventory`;
 
@@ -75,7 +79,32 @@ ${DIR_HELP}`;
 
 const HUB_USAGE = `usage: smart-tank provision hub-config --server N [--dir DIR]
 Writes out/servers/server-N/wg0.conf, VPN server N's complete config (a peer per active phone and
-gateway), and with a fleet site the hub broker's bridge users (fleet-bridges.passwd, fleet-bridges.acl).
+gateway), and with a fleet site the hub broker: its bridge users (fleet-bridges.passwd, fleet-bridges.acl),
+its Mosquitto drop-in (fleet-hub.conf: listeners, limits, queues, persistence), its systemd drop-in
+(mosquitto.service.d/fleet-hub.conf: LimitNOFILE) and, once the central tier has nodes, its bridge to it
+(fleet-central.conf, holds the hub's central password).
+${DIR_HELP}`;
+
+const CENTRAL_USAGE = `usage: smart-tank provision central-config [--nodes HOST[:PORT][=NODE],...] [--dir DIR]
+Writes out/central/: the RabbitMQ cluster's rabbitmq.conf and enabled_plugins (the same on every node),
+definitions.json (a user per hub and one for the fleet service, their permissions; holds password
+hashes), and fleet/, the fleet service's folder (fleet.yaml, its central password, the operators' logins
+and signing keys, the inventory, a Prometheus scrape job). Run it again after adding gateways, servers or
+operators, then on one node: rabbitmqctl import_definitions /etc/rabbitmq/definitions.json
+  --nodes LIST       the cluster's nodes as the hubs reach them, MQTT port default 1883, Erlang node
+                     name default rabbit@<first label of HOST> (kept in site.yaml)
+${DIR_HELP}`;
+
+const OPERATOR_USAGE = `usage: smart-tank provision operator add NAME --role admin|viewer [--show-secrets] [--dir DIR]
+       smart-tank provision operator del NAME [--dir DIR]
+       smart-tank provision operator list [--dir DIR]
+An operator logs in to the fleet page (central-config writes the fleet service's users) and is a user of
+their own on every gateway bundled from then on, with the same password. An admin's commands from the
+fleet page go to each gateway as that user, signed with a key only the fleet service and the gateways
+hold: the gateway checks and audits them like any other. The password goes to
+out/operators/NAME/credentials.txt. Gateways bundled before learn of a change at their next bundle.
+  --role ROLE        admin (sees and commands) or viewer (sees)
+  --show-secrets     also print the password
 ${DIR_HELP}`;
 
 const PHONE_USAGE = `usage: smart-tank provision phone --server N [--show-secrets] [--dir DIR]
@@ -110,6 +139,8 @@ const SUBCOMMANDS: Record<string, Handler> = {
   phone: phoneCommand,
   revoke: revokeCommand,
   list: listCommand,
+  'central-config': centralConfigCommand,
+  operator: operatorCommand,
 };
 
 export async function provisionCommand(argv: string[], io: CliIo): Promise<number> {
@@ -268,10 +299,17 @@ async function bundleCommand(argv: string[], io: CliIo): Promise<number> {
 function printHub(io: CliIo, h: HubConfigResult): void {
   io.out(`server #${h.server}: ${h.wgConf} (${h.peers} peer(s))`);
   if (h.withoutPeer.length > 0) io.out(`  no peer (not bundled, or revoked): ${h.withoutPeer.join(', ')}`);
-  if (h.bridge)
+  if (h.bridge) {
     io.out(
       `  fleet hub bridge users: ${h.bridge.passwordFile}, ${h.bridge.aclFile} (${h.bridge.gateways} gateway(s))`,
     );
+    io.out(`  fleet hub broker: ${h.bridge.brokerConf}, systemd drop-in ${h.bridge.systemdDropIn}`);
+    io.out(
+      h.bridge.centralBridge
+        ? `  bridge to the central tier: ${h.bridge.centralBridge}`
+        : '  no bridge to the central tier yet (no nodes: smart-tank provision central-config --nodes ...)',
+    );
+  }
   io.out('  apply on the VPN server, as root: install it as /etc/wireguard/wg0.conf (0600), then');
   io.out('    wg syncconf wg0 <(wg-quick strip wg0)');
 }
@@ -348,4 +386,66 @@ async function listCommand(argv: string[], io: CliIo): Promise<number> {
       ].join('\t'),
     );
   return 0;
+}
+
+async function centralConfigCommand(argv: string[], io: CliIo): Promise<number> {
+  const p = parseCommand(argv, {
+    usage: CENTRAL_USAGE,
+    options: { ...DIR_OPTION, nodes: { type: 'string' } },
+  });
+  if (p.help) return showHelp(io, CENTRAL_USAGE);
+  const nodes = p.values.nodes?.split(',').map((n) => parseCentralNode(n.trim()));
+  const r = await centralConfig(p.values.dir, nodes ? { nodes } : {});
+  io.out(`central tier: ${r.nodes.map((n) => `${n.node} (${n.host}:${n.port})`).join(', ')}`);
+  io.out(`  ${r.hubs} hub login(s), ${r.operators} operator(s); files in ${r.dir}:`);
+  for (const f of r.files) io.out(`    ${f}`);
+  io.out(
+    '  on each node: rabbitmq.conf, enabled_plugins, definitions.json into /etc/rabbitmq/ (rabbitmq:rabbitmq)',
+  );
+  io.out('  a running cluster: rabbitmqctl import_definitions /etc/rabbitmq/definitions.json');
+  io.out("next: smart-tank provision hub-config --server N (each hub's bridge to the central tier)");
+  return 0;
+}
+
+async function operatorCommand(argv: string[], io: CliIo): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (verb === undefined || verb === '--help' || verb === '-h') {
+    io.out(OPERATOR_USAGE);
+    return verb === undefined ? 2 : 0;
+  }
+  const p = parseCommand(rest, {
+    usage: OPERATOR_USAGE,
+    options: { ...DIR_OPTION, role: { type: 'string' }, 'show-secrets': { type: 'boolean', default: false } },
+    positionals: verb === 'list' ? { min: 0, max: 0 } : { min: 1, max: 1, names: 'NAME' },
+  });
+  if (p.help) return showHelp(io, OPERATOR_USAGE);
+  const rebundle = (gateways: string[]) => {
+    if (gateways.length > 0)
+      io.out(`  gateways bundled before (they learn of it at their next bundle): ${gateways.join(', ')}`);
+    io.out("next: smart-tank provision central-config (the fleet service's users)");
+  };
+  switch (verb) {
+    case 'add': {
+      const role = p.values.role as OperatorRole | undefined;
+      if (!role || !OPERATOR_ROLES.includes(role))
+        throw new UsageError(`--role must be one of ${OPERATOR_ROLES.join(', ')}`, OPERATOR_USAGE);
+      const r = await addOperator(p.values.dir, { name: p.positionals[0]!, role });
+      io.out(`operator ${r.name} (${r.role}) added: password in ${r.credentialsFile}`);
+      if (p.values['show-secrets']) io.out(`  password: ${r.password}`);
+      rebundle(r.gatewaysToRebundle);
+      return 0;
+    }
+    case 'del': {
+      const r = await removeOperator(p.values.dir, p.positionals[0]!);
+      io.out(`operator ${p.positionals[0]} removed`);
+      rebundle(r.gatewaysToRebundle);
+      return 0;
+    }
+    case 'list': {
+      const state = await openSite(p.values.dir);
+      for (const o of state.site.fleet.operators) io.out(`${o.name}\t${o.role}`);
+      return 0;
+    }
+  }
+  throw new UsageError(`unknown operator verb "${verb}" (add, del, list)`, OPERATOR_USAGE);
 }

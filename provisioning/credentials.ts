@@ -40,17 +40,38 @@ export interface GatewayCredentials {
   hmacKeysFile: string;
 }
 
+/**
+ * A fleet operator as a gateway knows them: the same user name and password hash as on the fleet page
+ * (so they may also log in to this gateway's own dashboard), their role, and for an admin the HMAC key
+ * the fleet service signs their commands with. The gateway requires the signature from a user with a key,
+ * so a command under their name that did not come from the fleet service is refused and audited.
+ */
+export interface GatewayOperator {
+  user: string;
+  role: 'admin' | 'viewer';
+  passwordHash: string;
+  hmacKey?: Buffer;
+}
+
 export async function makeGatewayCredentials(p: {
   adminUser: string;
   gatewayUser: string;
   prefix: string;
   discoveryPrefix: string;
+  operators?: readonly GatewayOperator[];
 }): Promise<GatewayCredentials> {
   const files: UserFiles = { passwords: new Map(), users: [], keys: new Map() };
   const gatewayPassword = machinePassword();
   const adminPassword = readablePassword();
   await addUser(files, p.gatewayUser, 'gateway', gatewayPassword);
   await addUser(files, p.adminUser, 'admin', adminPassword);
+  for (const o of p.operators ?? []) {
+    if (files.passwords.has(o.user))
+      throw new Error(`fleet operator "${o.user}" has the name of this gateway's own user: rename one`);
+    files.passwords.set(o.user, o.passwordHash);
+    files.users.push({ user: o.user, role: o.role, canCommand: false });
+    if (o.hmacKey) files.keys.set(o.user, o.hmacKey);
+  }
   return {
     gatewayPassword,
     admin: { user: p.adminUser, password: adminPassword },

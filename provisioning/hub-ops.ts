@@ -7,8 +7,11 @@ import { join } from 'node:path';
 import { readBridgePasswords, serverView, setBridgePassword } from './bundle-ops.js';
 import { findDevice, upsertRow, type InventoryRow } from './inventory.js';
 import { hubAcl } from './mosquitto-files.js';
+import { bridgedGateways, centralPassword } from './fleet-ops.js';
+import { centralBridgeConf, hubBrokerConf, hubCentralUser, hubSystemdDropIn } from './fleet-hub-files.js';
+import { serverAddress } from './address-plan.js';
 import { revokeCert, type CrlReason } from './pki.js';
-import { writeSecretFile } from './secret-files.js';
+import { writePublicFile, writeSecretFile } from './secret-files.js';
 import { SiteError, serverOf } from './site.js';
 import { openSite, readSecret, saveSite, type SiteState } from './site-store.js';
 import { serverWgConf } from './wg-configs.js';
@@ -19,7 +22,16 @@ export interface HubConfigResult {
   peers: number;
   /** Devices of this server without a key yet (not bundled), or revoked: no peer. */
   withoutPeer: string[];
-  bridge?: { passwordFile: string; aclFile: string; gateways: number };
+  bridge?: {
+    passwordFile: string;
+    aclFile: string;
+    gateways: number;
+    /** The hub broker's own Mosquitto drop-in and systemd drop-in. */
+    brokerConf: string;
+    systemdDropIn: string;
+    /** Its bridge to the central tier, once the site has central nodes (provision central-config). */
+    centralBridge?: string;
+  };
 }
 
 export async function writeHubConfig(state: SiteState, server: number): Promise<HubConfigResult> {
@@ -60,7 +72,34 @@ export async function writeHubConfig(state: SiteState, server: number): Promise<
         gateways.map((g) => ({ device: g.device, username: g.device })),
       ),
     );
-    result.bridge = { passwordFile, aclFile, gateways: gateways.length };
+    const brokerConf = join(outDir, 'fleet-hub.conf');
+    const systemdDropIn = join(outDir, 'mosquitto.service.d', 'fleet-hub.conf');
+    await writePublicFile(
+      brokerConf,
+      hubBrokerConf({
+        site: state.site.site,
+        server,
+        address: serverAddress(state.base, server),
+        port: state.site.fleet.port,
+      }),
+    );
+    await writePublicFile(systemdDropIn, hubSystemdDropIn(server));
+    result.bridge = { passwordFile, aclFile, gateways: gateways.length, brokerConf, systemdDropIn };
+    if (state.site.fleet.central.length > 0) {
+      const centralBridge = join(outDir, 'fleet-central.conf');
+      await writeSecretFile(
+        centralBridge,
+        centralBridgeConf({
+          site: state.site.site,
+          server,
+          prefix: state.site.topicPrefix,
+          nodes: state.site.fleet.central,
+          devices: await bridgedGateways(state, server),
+          password: await centralPassword(state, hubCentralUser(server)),
+        }),
+      );
+      result.bridge.centralBridge = centralBridge;
+    }
   }
   return result;
 }

@@ -24,6 +24,33 @@ export const serverSchema = z.strictObject({
   port: port.default(51820),
 });
 
+export const centralNodeSchema = z.strictObject({
+  /** The node's address as the hubs reach it (a DNS name or an IP address). */
+  host: dnsName,
+  /** Its MQTT listener. */
+  port: port.default(1883),
+  /** Its Erlang node name; default rabbit@<first label of host> (RabbitMQ's short-name default). */
+  node: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+@[A-Za-z0-9.-]+$/, 'must be an Erlang node name, e.g. rabbit@central-1')
+    .optional(),
+});
+
+export const OPERATOR_ROLES = ['admin', 'viewer'] as const;
+export type OperatorRole = (typeof OPERATOR_ROLES)[number];
+
+export const operatorSchema = z.strictObject({
+  /** The operator's user name, on the fleet page and on every gateway (as the MQTT user names are). */
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9_.-]{1,31}$/, 'must be 2-32 characters: a-z first, then a-z 0-9 _ . -'),
+  /** admin: sees the fleet and commands tanks (through each gateway's checked path); viewer: sees it. */
+  role: z.enum(OPERATOR_ROLES),
+});
+
+export type CentralNode = z.infer<typeof centralNodeSchema>;
+export type Operator = z.infer<typeof operatorSchema>;
+
 export const siteSchema = z.strictObject({
   site: id,
   name: z.string().max(64).optional(),
@@ -50,6 +77,10 @@ export const siteSchema = z.strictObject({
       /** Each gateway's Mosquitto bridges its telemetry to a hub broker on its VPN server (.1). */
       enabled: z.boolean().default(false),
       port: port.default(1883),
+      /** The central tier: the nodes of a clustered broker (RabbitMQ's MQTT plugin), tried in turn by every hub. */
+      central: z.array(centralNodeSchema).default([]),
+      /** The fleet page's operators: each one a user of its own on every gateway (bundled). */
+      operators: z.array(operatorSchema).default([]),
     })
     .prefault({}),
   servers: z.array(serverSchema).min(1),
@@ -118,6 +149,13 @@ export function siteLayout(dir: string) {
     caKey: join(secrets, 'ca.key'),
     serverKey: (n: number) => join(secrets, 'servers', `server-${n}.key`),
     bridgePasswords: join(secrets, 'bridge.passwd'),
+    fleetSecrets: join(secrets, 'fleet'),
+    /** The login of a fleet account at the central broker (hub-server-N, fleet): its password. */
+    centralPassword: (user: string) => join(secrets, 'fleet', `${user}.password`),
+    operatorPasswords: join(secrets, 'fleet', 'operators.passwd'),
+    operatorKeys: join(secrets, 'fleet', 'operators.hmac'),
+    centralOut: join(out, 'central'),
+    operatorOut: (name: string) => join(out, 'operators', name),
     out,
     deviceOut: (device: string) => join(out, 'devices', device),
     serverOut: (n: number) => join(out, 'servers', `server-${n}`),

@@ -20,6 +20,7 @@ commands:
   provision <subcommand>    installers: site, address plan, device bundles, VPN server, phone
   bundle check|apply DIR    verify or install a device bundle
   first-boot                install the bundle from the boot partition, once (smart-tank-firstboot.service)
+  fleet serve|check         the fleet service (not on a gateway): every gateway's telemetry, fleet page, /metrics
   --version                 print the version
 
 In a checkout run it as \`npx smart-tank ...\` (after npm install); installed from the Debian package it is
@@ -84,6 +85,8 @@ async function dispatch(command: string | undefined, rest: string[], io: CliIo):
       return (await import('./vpn-status.js')).vpnCommand(rest, io);
     case 'provision':
       return (await import('../../provisioning/cli.js')).provisionCommand(rest, io);
+    case 'fleet':
+      return (await import('./fleet.js')).fleetCommand(rest, io);
     case 'bundle':
       return (await import('./bundle.js')).bundleCommand(rest, io);
     case 'first-boot':

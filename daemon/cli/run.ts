@@ -6,7 +6,7 @@ import { configWarnings } from '../config/warnings.js';
 import { packageVersion } from '../version.js';
 import { AcceleratedClock, SystemClock } from '../clock.js';
 import { buildHardware } from '../hardware.js';
-import { createLogger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
 import { Gateway } from '../runtime/gateway.js';
 import { createNotifier } from '../systemd/notify.js';
 import { HostHealthReader } from '../../drivers/system/health.js';
@@ -133,4 +133,49 @@ export async function vpnRunCommand(argv: string[], io: CliIo): Promise<number> 
   log.info('VPN supervisor running', { kind: config.vpn.kind, interface: config.vpn.interface });
   await stopped;
   return 0;
+}
+
+/**
+ * Runs a long-lived service of the fleet (`smart-tank fleet serve`) until SIGTERM or SIGINT: its signals
+ * and its exit code stay in the launcher, like the daemon's. An unexpected error stops it and exits 1
+ * (systemd restarts it).
+ */
+export async function serveUntilSignal(
+  service: { start(): Promise<void>; stop(): Promise<void> },
+  log: Logger,
+  io: CliIo,
+  name: string,
+): Promise<number> {
+  let exitCode = 0;
+  let stopping: Promise<void> | undefined;
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => (stopped = resolve));
+  const stop = (code: number) => {
+    exitCode = Math.max(exitCode, code);
+    stopping ??= service.stop().finally(stopped);
+    return stopping;
+  };
+  process.stderr.on('error', () => {});
+  process.stdout.on('error', () => {});
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.on(signal, () => {
+      log.info('signal received', { signal });
+      void stop(0);
+    });
+  const onCrash = (err: unknown) => {
+    log.error(`unexpected error: ${name} stops`, { error: err as Error });
+    void stop(1).finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  try {
+    await service.start();
+  } catch (err) {
+    log.error(`${name} did not start`, { error: err as Error });
+    await stop(1);
+    io.err(`smart-tank: ${(err as Error).message}`);
+    return 1;
+  }
+  await done;
+  return exitCode;
 }

@@ -76,7 +76,7 @@ export function validateConfig(input: unknown, source = 'config'): Config {
   return result.data;
 }
 
-function issueToProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
+export function issueToProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
   const path = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
     const allowed = allowedKeysAt(configSchema, issue.path);

@@ -117,25 +117,32 @@ export class AssetCatalog {
   private compressing: Promise<void> = Promise.resolve();
   private lastCounts = { cached: 0, compressed: 0 };
 
+  /**
+   * `clientDir`: the page's folder, or folders layered (the first that has a file wins: the fleet page
+   * is its own folder over the dashboard's, reusing its modules, styles and icons).
+   */
   constructor(
-    private readonly clientDir: string,
+    private readonly clientDir: string | readonly string[],
     private readonly log: Logger,
     private readonly cacheDir: string | undefined = DEFAULT_CACHE_DIR,
   ) {}
 
   async load(): Promise<void> {
     const sources = new Map<string, Source>();
-    for (const file of await listFiles(this.clientDir)) {
-      const name = relative(this.clientDir, file).split(sep).join('/');
-      if (name.endsWith('.md') || name.endsWith('tsconfig.json') || name.endsWith('.d.ts')) continue;
-      const content = await readFile(file);
-      const isModule = name.endsWith('.js');
-      sources.set(name, {
-        name,
-        content: isModule ? Buffer.from(content.toString('utf8').replace(BLOCK_COMMENT, '')) : content,
-        module: isModule,
-      });
-    }
+    const dirs = typeof this.clientDir === 'string' ? [this.clientDir] : this.clientDir;
+    for (const dir of dirs)
+      for (const file of await listFiles(dir)) {
+        const name = relative(dir, file).split(sep).join('/');
+        if (sources.has(name)) continue;
+        if (name.endsWith('.md') || name.endsWith('tsconfig.json') || name.endsWith('.d.ts')) continue;
+        const content = await readFile(file);
+        const isModule = name.endsWith('.js');
+        sources.set(name, {
+          name,
+          content: isModule ? Buffer.from(content.toString('utf8').replace(BLOCK_COMMENT, '')) : content,
+          module: isModule,
+        });
+      }
     const bare = new Map<string, string>();
     for (const v of vendorSources()) {
       let code = (await readFile(v.file, 'utf8')).replace(SOURCE_MAP_LINE, '\n');
@@ -143,7 +150,7 @@ export class AssetCatalog {
       sources.set(v.name, { name: v.name, content: Buffer.from(code), module: v.imports === true });
       bare.set(v.specifier, v.name);
     }
-    if (!sources.has('index.html')) throw new Error(`no index.html in ${this.clientDir}`);
+    if (!sources.has('index.html')) throw new Error(`no index.html in ${dirs.join(', ')}`);
 
     const urls = new Map<string, string>();
     const visiting = new Set<string>();

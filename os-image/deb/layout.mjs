@@ -31,6 +31,8 @@ export const UNITS = [
   'smart-tank-led.service',
   'smart-tank-mqtt-reload.path',
   'smart-tank-mqtt-reload.service',
+  // Not enabled by postinst: only the fleet's server runs it (README "Fleet", runbook).
+  'smart-tank-fleet.service',
 ].map((unit) => ({ from: `os-image/systemd/${unit}`, to: `usr/lib/systemd/system/${unit}` }));
 
 /** @type {Item[]} conffiles: an installer's edits survive upgrades (dpkg asks, or keeps them) */

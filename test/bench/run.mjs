@@ -3,7 +3,7 @@
 // that matter are ratios measured in the same run (daemon vs bare node). Prints one JSON line per
 // benchmark on stdout and a readable summary on stderr.
 //
-//   node test/bench/run.mjs [name...]     names: sim, campaign, daemon, mosquitto, sd, vpn, web (default: all)
+//   node test/bench/run.mjs [name...]     names: sim, campaign, daemon, mosquitto, sd, vpn, web, fleet (default: all)
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -436,6 +436,20 @@ function vpnBench() {
   report('vpn', line, JSON.stringify(line, null, 2));
 }
 
+// ---- fleet scale: 2,500 sessions, 10 hubs, a 3-node RabbitMQ cluster (test/bench/fleet-load.mjs) ---------
+
+function fleetBench() {
+  const script = join(root, 'test/bench/fleet-load.mjs');
+  const r = spawnSync(process.execPath, [script], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 1_200_000,
+  });
+  if (r.status !== 0) throw new Error(`fleet load bench failed (exit ${r.status})`);
+  const line = JSON.parse(r.stdout.trim().split('\n').pop());
+  report('fleet', line, '  (the summary is above)');
+}
+
 // ---- main -----------------------------------------------------------------------------------------------
 
 const benches = {
@@ -446,6 +460,7 @@ const benches = {
   sd: sdWritesBench,
   vpn: vpnBench,
   web: () => webBench(report),
+  fleet: fleetBench,
 };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
 let failed = false;

@@ -86,8 +86,18 @@ export function startDaemon(
   env: Record<string, string> = {},
   wrapper: string[] = [],
 ): DaemonProcess {
+  return startCli(['run', '--config', configFile], dir, env, wrapper);
+}
+
+/** Another long-running `smart-tank` command (e.g. `fleet serve`), with the same log collection. */
+export function startCli(
+  args: string[],
+  dir: string,
+  env: Record<string, string> = {},
+  wrapper: string[] = [],
+): DaemonProcess {
   const notify = notifyListener(dir);
-  const command = [...wrapper, process.execPath, CLI, 'run', '--config', configFile];
+  const command = [...wrapper, process.execPath, CLI, ...args];
   const child = spawn(command[0]!, command.slice(1), {
     env: { ...process.env, NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '2000000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

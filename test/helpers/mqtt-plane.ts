@@ -11,7 +11,7 @@ import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { parse } from 'yaml';
 import { validateConfig } from '../../daemon/config/load.js';
 import type { Role } from '../../daemon/security/roles.js';
-import { addUser, loadUserFiles, saveUserFiles } from '../../daemon/security/user-admin.js';
+import { addUser, loadUserFiles, saveUserFiles, type UserFiles } from '../../daemon/security/user-admin.js';
 import { EXAMPLE_CONFIG_FILE } from './config.js';
 import { startDaemon, tempDir, waitFor, writeConfig, type DaemonProcess } from './daemon.js';
 
@@ -51,6 +51,10 @@ export interface PlaneOptions {
   configure?: (config: Record<string, Record<string, unknown>>) => void;
   /** More users beside the standard ones, e.g. the Node-RED flow's own integrator. */
   users?: { name: string; role: Role; password: string; canCommand?: boolean }[];
+  /** Last changes to the user files (e.g. a provisioned fleet operator with its signing key). */
+  editUsers?: (files: UserFiles) => void;
+  /** Last changes to Mosquitto's config (e.g. a bridge stanza appended). */
+  mosquittoConf?: (conf: string) => string;
   /**
    * Runs once the users exist, before the config is written and the daemon starts (e.g. seed history);
    * may still change the raw config.
@@ -149,6 +153,7 @@ export class PlaneUnderTest {
     }
     const gatewayPassword = 'gateway-test-password';
     await addUser(files, 'gateway', 'gateway', gatewayPassword);
+    this.options.editUsers?.(files);
     await saveUserFiles(mqtt, files);
     writeFileSync(join(this.etc, 'gateway.password'), gatewayPassword + '\n');
   }
@@ -163,6 +168,7 @@ export class PlaneUnderTest {
     }
     // What Debian's main mosquitto.conf adds around the drop-in, and root so it reads the test's files.
     conf += `\nuser root\nlog_dest file ${this.mosquittoLog}\npersistence true\npersistence_location ${this.dir}/\n`;
+    if (this.options.mosquittoConf) conf = this.options.mosquittoConf(conf);
     const file = join(this.dir, 'mosquitto.conf');
     writeFileSync(file, conf);
     this.mosquitto = spawn('mosquitto', ['-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -29,6 +29,10 @@ const REQUIRED = [
   ['shred', 'coreutils'],
   // The dashboard's /metrics checked by Prometheus' own tool, and scraped by a real Prometheus.
   ['promtool', 'prometheus', '/usr/bin/promtool'],
+  ['prometheus', 'prometheus', '/usr/bin/prometheus'],
+  ['rabbitmq-server', 'rabbitmq-server', '/usr/lib/rabbitmq/bin/rabbitmq-server'],
+  ['epmd', 'erlang-base', '/usr/bin/epmd'],
+  ['prlimit', 'util-linux', '/usr/bin/prlimit'],
 ];
 
 function have(command, absolute) {

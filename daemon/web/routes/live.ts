@@ -7,7 +7,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants as zlib, createGzip, type Gzip } from 'node:zlib';
 import type { Logger } from '../../log.js';
 import { header, problem, type Route } from '../http.js';
-import type { FeedEntry, LiveFeed } from '../live-feed.js';
 import type { SessionRecord } from '../sessions.js';
 import { SECURITY_HEADERS } from '../server.js';
 
@@ -21,8 +20,22 @@ export const RETRY_MS = 3000;
 /** A stream that cannot take more than this many unsent bytes (a stalled phone) is closed. */
 const MAX_BUFFERED_BYTES = 256 * 1024;
 
+/** What a stream needs of a feed: the dashboard's LiveFeed, or another feed of numbered entries. */
+export interface StreamFeed {
+  resume(
+    lastEventId: string | undefined,
+  ): { entries: readonly FeedEntryLike[] } | { snapshot: { id: string } };
+  subscribe(listener: (e: FeedEntryLike) => void): () => void;
+}
+
+export interface FeedEntryLike {
+  id: string;
+  kind: string;
+  data: string;
+}
+
 export interface LiveRouteDeps {
-  feed: LiveFeed;
+  feed: StreamFeed;
   sessions: { valid(record: SessionRecord): boolean };
   maxStreams: number;
   /** Open streams, counted here and read by the metrics. */
@@ -112,7 +125,7 @@ function streamTo(req: IncomingMessage, res: ServerResponse, o: StreamOptions, c
   res.on('error', finish);
 }
 
-function entryFrame(e: FeedEntry): string {
+function entryFrame(e: FeedEntryLike): string {
   return frame(e.id, e.kind, e.data);
 }
 
