@@ -9,7 +9,14 @@ import { inspectProfile } from '../daemon/vpn/openvpn-profile.js';
 import { serverAddress, serverSubnet } from './address-plan.js';
 import { BundleError, writeBundle, newBundleId, type BundleFile, type FirstBoot } from './bundle.js';
 import { hubPasswordLine, machinePassword, makeGatewayCredentials } from './credentials.js';
-import { composeDeviceConfig, formatDeviceConfig, parseDeviceFile, type VpnChoice } from './device-config.js';
+import {
+  composeDeviceConfig,
+  dashboardUrl as dashboardUrlOf,
+  formatDeviceConfig,
+  parseDeviceFile,
+  type DashboardPlan,
+  type VpnChoice,
+} from './device-config.js';
 import { BUNDLE_DIR_NAME, BUNDLE_FORMAT, DEVICE_PATHS } from './device-paths.js';
 import { findDevice, upsertRow, type InventoryRow } from './inventory.js';
 import { bridgeConf, listenersConf } from './mosquitto-files.js';
@@ -150,9 +157,16 @@ export async function bundleDevice(dir: string, o: BundleOptions): Promise<Bundl
       `${join(parent, BUNDLE_DIR_NAME)} exists already: remove it, or pass --force to replace it`,
     );
   const vpn = await vpnFiles(state, row, o);
+  const web = dashboardPlan(state, row, net.lanAddress);
   const { raw, config } = composeDeviceConfig(
     daemonPartOf(data),
-    { device: o.device, timezone: state.site.timezone, topicPrefix: state.site.topicPrefix, vpn: vpn.choice },
+    {
+      device: o.device,
+      timezone: state.site.timezone,
+      topicPrefix: state.site.topicPrefix,
+      vpn: vpn.choice,
+      web,
+    },
     deviceFile,
   );
   const adminUser = o.adminUser ?? 'admin';
@@ -290,7 +304,7 @@ async function finishBundle(
     created: new Date().toISOString(),
     vpn: m.vpn.choice.kind,
   };
-  const dashboardUrl = `http://${row.address}:${site.dashboardPort}/`;
+  const dashboardUrl = dashboardUrlOf(dashboardPlan(state, row, m.net.lanAddress), row.address);
   const record = {
     format: BUNDLE_FORMAT,
     bundleId: firstBoot.bundleId,
@@ -373,4 +387,18 @@ export async function setBridgePassword(
   if (line) lines.set(device, line);
   else lines.delete(device);
   await writeSecretFile(state.layout.bridgePasswords, [...lines.values()].map((l) => l + '\n').join(''));
+}
+
+/** The dashboard of a gateway: on its tunnel and LAN addresses, HTTPS when the site uses its CA for TLS. */
+export function dashboardPlan(
+  state: SiteState,
+  row: InventoryRow,
+  lanAddress: string | undefined,
+): DashboardPlan {
+  return {
+    addresses: [row.address, ...(lanAddress ? [lanAddress] : [])],
+    port: state.site.dashboardPort,
+    tls: state.site.mqttTls,
+    hostname: `${row.device}.${state.site.domain}`,
+  };
 }

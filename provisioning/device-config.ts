@@ -24,6 +24,9 @@ export const OWNED_KEYS = [
   'mqtt.listen',
   'mqtt.topicPrefix',
   'vpn',
+  'web.listen',
+  'web.tls',
+  'web.hostnames',
 ] as const;
 
 export type VpnChoice = { kind: 'wireguard' } | { kind: 'openvpn'; authFile: boolean };
@@ -33,6 +36,48 @@ export interface ProvisionedKeys {
   timezone: string;
   topicPrefix: string;
   vpn: VpnChoice;
+  /** Where the dashboard listens: the tunnel address, the LAN address if the device file gives one. */
+  web: DashboardPlan;
+}
+
+export interface DashboardPlan {
+  addresses: string[];
+  /** The site's dashboard port (plain HTTP, or HTTPS with the device certificate). */
+  port: number;
+  /** HTTPS with the device's certificate (the site's mqttTls: TLS with the site CA everywhere). */
+  tls: boolean;
+  /** The device's DNS name, as in its certificate. */
+  hostname: string;
+}
+
+/** With HTTPS the dashboard is on 8443 and the site's plain port only redirects there. */
+export const DASHBOARD_TLS_PORT = 8443;
+
+/**
+ * The dashboard's listeners: loopback (for the Pi itself), the tunnel address (the farmer's phone over
+ * the VPN) and the LAN address (the farmyard Wi-Fi); the daemon opens the non-loopback ones only once a
+ * user exists. With the site's TLS: HTTPS with the device certificate, the plain port a redirect.
+ */
+export function dashboardKeys(plan: DashboardPlan): Json {
+  const port = plan.tls ? DASHBOARD_TLS_PORT : plan.port;
+  return {
+    listen: ['127.0.0.1', ...plan.addresses].map((host) => ({ host, port })),
+    hostnames: [plan.hostname],
+    ...(plan.tls
+      ? {
+          tls: {
+            certFile: DEVICE_PATHS.deviceCert,
+            keyFile: DEVICE_PATHS.deviceKey,
+            redirectPort: plan.port,
+          },
+        }
+      : {}),
+  };
+}
+
+/** The dashboard's address for the farmer, as provisioning sets it up. */
+export function dashboardUrl(plan: DashboardPlan, address: string): string {
+  return plan.tls ? `https://${address}:${DASHBOARD_TLS_PORT}/` : `http://${address}:${plan.port}/`;
 }
 
 function isObject(v: unknown): v is Json {
@@ -103,6 +148,7 @@ export function composeDeviceConfig(
   const gateway = isObject(deviceFile.gateway) ? deviceFile.gateway : {};
   const hardware = isObject(deviceFile.hardware) ? deviceFile.hardware : {};
   const mqtt = isObject(deviceFile.mqtt) ? deviceFile.mqtt : {};
+  const web = isObject(deviceFile.web) ? deviceFile.web : {};
   const vpn =
     keys.vpn.kind === 'wireguard'
       ? { kind: 'wireguard', interface: 'wg0', configFile: DEVICE_PATHS.wgConf }
@@ -113,7 +159,7 @@ export function composeDeviceConfig(
           ...(keys.vpn.authFile ? { authFile: DEVICE_PATHS.ovpnAuth } : {}),
         };
   // Provisioned keys first in each section, so the file reads identity, plumbing, then the tanks.
-  const { gateway: _g, hardware: _h, mqtt: _m, ...rest } = deviceFile;
+  const { gateway: _g, hardware: _h, mqtt: _m, web: _w, ...rest } = deviceFile;
   const config: Json = {
     gateway: {
       id: keys.device,
@@ -143,6 +189,7 @@ export function composeDeviceConfig(
       statusFile: DEVICE_PATHS.vpnStatusFile,
       runtimeDir: DEVICE_PATHS.vpnRuntimeDir,
     },
+    web: { ...dashboardKeys(keys.web), ...web },
     ...rest,
   };
   return { raw: config, config: validateConfig(config, `${source} (with the keys provisioning sets)`) };

@@ -4,7 +4,8 @@
 
 import { join } from 'node:path';
 import { phoneAddress } from './address-plan.js';
-import { serverView } from './bundle-ops.js';
+import { dashboardPlan, serverView } from './bundle-ops.js';
+import { dashboardUrl } from './device-config.js';
 import { writeHubConfig, type HubConfigResult } from './hub-ops.js';
 import { upsertRow } from './inventory.js';
 import { writeSecretFile } from './secret-files.js';
@@ -64,6 +65,6 @@ export async function phoneConfig(dir: string, server: number): Promise<PhoneRes
   const hub = await writeHubConfig(state, server);
   const dashboards = state.rows
     .filter((r) => r.server === server && r.role === 'gateway' && r.status === 'active')
-    .map((r) => ({ device: r.device, url: `http://${r.address}:${state.site.dashboardPort}/` }));
+    .map((r) => ({ device: r.device, url: dashboardUrl(dashboardPlan(state, r, undefined), r.address) }));
   return { server, address, confFile, pngFile, conf, terminalQr: await qrTerminal(conf), dashboards, hub };
 }

@@ -256,6 +256,13 @@ export async function addDevice(
       timezone: state.site.timezone,
       topicPrefix: state.site.topicPrefix,
       vpn: { kind: 'wireguard' },
+      // Validation only: the tunnel address is allocated below.
+      web: {
+        addresses: net.lanAddress ? [net.lanAddress] : [],
+        port: state.site.dashboardPort,
+        tls: state.site.mqttTls,
+        hostname: `${o.device}.${state.site.domain}`,
+      },
     },
     deviceFile,
   );

@@ -211,6 +211,21 @@ describe('smart-tank provision: a gateway bundle', () => {
       runBy: 'service',
       statusFile: '/run/smart-tank-vpn/status.json',
     });
+    // The dashboard: the Pi itself, the phone over the tunnel, the farmyard LAN; HTTPS with the
+    // bundle's own certificate (the site uses TLS), the plain port only redirecting.
+    expect(config.web.listen).toEqual([
+      { host: '127.0.0.1', port: 8443 },
+      { host: '192.168.0.3', port: 8443 },
+      { host: '192.168.50.10', port: 8443 },
+    ]);
+    expect(config.web.tls).toEqual({
+      certFile: '/etc/smart-tank/tls/device.crt',
+      keyFile: '/etc/smart-tank/tls/device.key',
+      redirectPort: 8080,
+    });
+    expect(b.files.has(config.web.tls!.certFile) && b.files.has(config.web.tls!.keyFile)).toBe(true);
+    expect(config.web.hostnames).toEqual([expect.stringMatching(/^farm-gw-01\./)]);
+    expect(out).toContain('https://192.168.0.3:8443/');
     const listeners = b.files.get('/etc/mosquitto/conf.d/smart-tank-listeners.conf')!.toString();
     expect(listeners).toMatch(/^listener 1883 192\.168\.0\.3$/m);
     expect(listeners).toMatch(/^listener 1883 192\.168\.50\.10$/m);
