@@ -140,7 +140,9 @@ function pumpCommand(
           reason: 'refused: the bottom probe is dry and the level sensor does not show water above it',
         };
       // A person's bypass lasts as long as their manual override, no longer.
-      next = { ...state, probeFault: { electrode: probe.id, sinceMs: nowMs, by, untilMs } };
+      // The admin vouches for the level sensor now; it must keep proving itself (pump.ts).
+      const levelProof = { pct: level.levelPct, pumpOnMs: 0, atMs: nowMs };
+      next = { ...state, probeFault: { electrode: probe.id, sinceMs: nowMs, by, untilMs, levelProof } };
       bypassed = `; bottom probe bypassed until auto resumes: the level sensor protects the pump (stops below ${Math.round(degraded.stopBelowPct)}%)`;
     } else if (state.pumpLowLatched) {
       return {

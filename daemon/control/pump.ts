@@ -19,6 +19,12 @@ export const DEGRADED_STOP_MARGIN_PCT = 5;
 export const FILL_PROOF_RISE_PCT = 1;
 /** A check fill starts only with twice the proof's room below the high threshold (no chatter at it). */
 export const CHECK_FILL_ROOM_PCT = 2 * FILL_PROOF_RISE_PCT;
+/**
+ * With the dry-run probe out of service, the pump may run this long without the level sensor showing
+ * the water move (FILL_PROOF_RISE_PCT): a stuck sensor is then suspected, the pump stops and a check
+ * fill proves the sensor again. Long enough for a quiet night of a pressure pump that nobody draws from.
+ */
+export const LEVEL_UNMOVED_PUMP_MAX_MS = 12 * 3600_000;
 
 export interface PumpLevels {
   stopBelowPct: number;
@@ -65,6 +71,9 @@ export function probeCheckFillWanted(
   const { rules, input, s } = t;
   const probe = rules.dryRunProbe;
   const witness = rules.witnessProbe;
+  // The bottom probe out of service and the level sensor no longer proven: a fill proves it again.
+  if (s.probeFault && !s.probeFault.levelProof)
+    return rules.pump !== undefined && pct < highPct - CHECK_FILL_ROOM_PCT;
   return (
     rules.pump !== undefined &&
     probe !== undefined &&
@@ -84,6 +93,7 @@ export function decidePump(
 ): { holding?: string; startLimited: boolean } {
   const { s, now, input } = t;
   updateProbeFault(t, pct);
+  updateLevelProof(t, pct);
   const levels = pumpLevels(t, pump);
   if (pct !== undefined) {
     if (pct < levels.stopBelowPct) s.pumpLowLatched = true;
@@ -132,10 +142,43 @@ function pumpVeto(
   // (one reading drier than it means it may read high, e.g. stuck).
   if (s.probeFault && input.level.disagreements?.some((d) => d.electrode !== s.probeFault!.electrode))
     return 'level sensor disagrees with the probes while the bottom probe is out of service';
+  if (s.probeFault && pct !== undefined && !s.probeFault.levelProof)
+    return 'the level sensor has not shown the water move while the bottom probe is out of service';
   if (pct !== undefined) return s.pumpLowLatched ? `level below ${levels.stopBelowPct}%` : undefined;
   // Without a usable level, only a wet dry-run probe that is not known to be faulty is evidence of water.
   const probeWet = rules.dryRunProbe !== undefined && !input.level.dryRunDry && !s.probeFault;
   return probeWet ? undefined : 'no evidence of water above the outlet';
+}
+
+/**
+ * While the dry-run probe is out of service the level sensor must keep proving that it sees the water:
+ * lost (no usable level) it must prove itself again; moving renews the proof; the pump running long
+ * without the level moving withdraws it. A fill that raises the level proves it.
+ */
+function updateLevelProof(t: Tick, pct: number | undefined): void {
+  const { s, now } = t;
+  const fault = s.probeFault;
+  if (!fault) return;
+  const proof = fault.levelProof;
+  let next: typeof proof;
+  if (pct === undefined) next = undefined;
+  else if (!proof) next = fault.sinceMs === now || levelRoseWithFill(t, pct) ? fresh(pct, now) : undefined;
+  else if (Math.abs(pct - proof.pct) >= FILL_PROOF_RISE_PCT) next = fresh(pct, now);
+  else {
+    const pumpOnMs = proof.pumpOnMs + (s.pumpOn ? now - proof.atMs : 0);
+    next = pumpOnMs > LEVEL_UNMOVED_PUMP_MAX_MS ? undefined : { pct: proof.pct, pumpOnMs, atMs: now };
+  }
+  if (next !== proof) s.probeFault = { ...fault, levelProof: next };
+}
+
+function fresh(pct: number, now: number): NonNullable<NonNullable<Tick['s']['probeFault']>['levelProof']> {
+  return { pct, pumpOnMs: 0, atMs: now };
+}
+
+function levelRoseWithFill(t: Pick<Tick, 'rules' | 's'>, pct: number): boolean {
+  const fill = t.s.fill;
+  if (!t.s.valveOpen || !fill) return false;
+  return pct - (fill.startLitres / t.rules.capacityLitres) * 100 >= FILL_PROOF_RISE_PCT;
 }
 
 /** Latches a faulty dry-run probe when water is proven above it; clears when it reads wet again. */

@@ -125,6 +125,13 @@ export interface ControllerState {
     proof?: 'witness' | 'fill';
     by?: string;
     untilMs?: number;
+    /**
+     * The level sensor, the pump's only guard now, keeps showing that it sees the water: `pct` is the
+     * level when it last moved by FILL_PROOF_RISE_PCT (or rose with a fill), `pumpOnMs` how long the pump
+     * has run since without the level moving that much (a stuck sensor never moves while the pump draws).
+     * Undefined: not proven (after the sensor was lost, or ran unmoved too long): a check fill proves it.
+     */
+    levelProof?: { pct: number; pumpOnMs: number; atMs: number };
   };
   alarms: Partial<Record<AlarmKind, ActiveAlarm>>;
   /**

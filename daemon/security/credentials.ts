@@ -23,14 +23,40 @@ export class Credentials {
   private aclRules: Acl = EMPTY_ACL;
   private keys = new Map<string, Buffer>();
   private stamp = '';
+  private running: Promise<void> | undefined;
+  private next: Promise<void> | undefined;
 
   constructor(
     private readonly files: CredentialFiles,
     private readonly log: Logger,
   ) {}
 
-  /** Reads the files if they changed since the last read. A missing file means "none". */
-  async refresh(): Promise<void> {
+  /**
+   * Reads the files if they changed since the last read. A missing file means "none". Callers at the
+   * same moment share one look at the files (a flood of 10,000 commands is 3 stat calls, not 30,000 in
+   * the thread pool ahead of everything else): a caller arriving while a look is under way waits for the
+   * next one, which starts after it, so what it sees is never older than its call.
+   */
+  refresh(): Promise<void> {
+    if (!this.running) return this.look();
+    this.next ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined;
+        return this.look();
+      });
+    return this.next;
+  }
+
+  private look(): Promise<void> {
+    const run = this.load().finally(() => {
+      if (this.running === run) this.running = undefined;
+    });
+    this.running = run;
+    return run;
+  }
+
+  private async load(): Promise<void> {
     const stamp = (await Promise.all(Object.values(this.files).map(mtimeOf))).join('|');
     if (stamp === this.stamp) return;
     const [passwd, acl, keys] = await Promise.all([

@@ -90,4 +90,24 @@ describe('regressions found by the fault campaign', { timeout: SCENARIO_TIMEOUT_
     expect(t.maxValveOpeningsPerDay).toBeLessThanOrEqual(8);
     expect(t.overfills).toBe(0);
   });
+  it('two faults, one guard left: with the bottom probe out, a level sensor that stops seeing the water stops the pump', () => {
+    // Found by the campaign (seed 763236169, run 13): the bottom probe cut on day 39.56 (the pump then ran
+    // on the level sensor alone), the sensor stuck on day 50.14, lost for 55 h, back stuck: the pump ran
+    // the farm tank dry while the sensor said 69 %. The stuck-only variant (no dropout) is the same case.
+    for (const faults of [
+      ['stuck-ultrasonic@50.14:farm', 'ultrasonic-dropout@50.27+55.2:farm', 'probe-open@39.56'],
+      ['stuck-ultrasonic@50.14:farm', 'probe-open@39.56'],
+    ]) {
+      const result = runSimulation({
+        config: exampleConfig(),
+        days: 60,
+        seed: 500416193,
+        faults: faults.map(parseFault),
+      });
+      const farm = result.tanks.find((t) => t.id === 'farm')!;
+      expect(farm.alarms['probe-fault'], faults.join(' ')).toBe(1);
+      expect(farm.dryRuns, faults.join(' ')).toBe(0);
+      expect(farm.overfills, faults.join(' ')).toBe(0);
+    }
+  });
 });
