@@ -44,6 +44,8 @@ export const ft = {
   noneMatch: 'No tank matches.',
   allWell: 'All tanks are well: none is low, in fault, stale or offline.',
   waiting: 'Waiting for the first telemetry from the central broker…',
+  /** A status that may no longer be true: its tank is stale or its gateway offline. */
+  lastKnown: (/** @type {string} */ status) => `Last known: ${status}`,
   showMore: (/** @type {number} */ n) => `Show ${n} more`,
   shown: (/** @type {number} */ shown, /** @type {number} */ all) => `${shown} of ${all} tanks shown`,
   gateways: 'Gateways',

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from '../../../daemon/control/commands.js';
 import { HIGH_HIGH_RELEASE_MOVE_PCT } from '../../../daemon/control/fill-guards.js';
-import { DEGRADED_STOP_MARGIN_PCT } from '../../../daemon/control/pump.js';
+import { DEGRADED_STOP_MARGIN_PCT, LEVEL_UNMOVED_PUMP_MAX_MS } from '../../../daemon/control/pump.js';
 import { ControllerHarness, HOUR, MIN, reading, type ReadingSpec } from '../../helpers/control.js';
 import { tank } from '../../helpers/config.js';
 
@@ -218,6 +218,36 @@ describe('a cut dry-run probe wire (the bottom probe reads dry)', () => {
     expect(c.last.status.statusText).toMatch(
       /Probe "bottom" faulty \(reads dry while the level sensor at \d+% rose with the fill\)/,
     );
+  });
+
+  it('with the bottom probe out, a level sensor that stops moving loses its word: pump off, a check fill proves it', () => {
+    const c = new ControllerHarness(tank());
+    c.run(HOUR, bottomCut, MIN);
+    expect(c.last.outputs.pumpOn).toBe(true);
+    // The level stands still (stuck, or nobody drawing) while the pump runs 12 h: not proof enough.
+    // (The fault latched a quarter of an hour into that first hour.)
+    c.run(LEVEL_UNMOVED_PUMP_MAX_MS - 2 * HOUR, bottomCut, MIN);
+    expect(c.last.outputs.pumpOn).toBe(true);
+    c.run(2 * HOUR, bottomCut, MIN);
+    expect(c.last.outputs.pumpOn).toBe(false);
+    expect(c.events('pump').at(-1)).toMatchObject({
+      on: false,
+      reason: expect.stringMatching(/not shown the water move/),
+    });
+    expect(c.last.outputs.valveOpen).toBe(true); // the check fill
+    // The sensor rises with it: proven again, the pump runs.
+    c.run(5 * MIN, (t) => ({ ...bottomCut, pct: 50 + t / MIN / 2 }), MIN);
+    expect(c.last.outputs.pumpOn).toBe(true);
+  });
+
+  it('with the bottom probe out, a level sensor lost and back must prove itself again before the pump runs', () => {
+    const c = new ControllerHarness(tank());
+    c.run(HOUR, bottomCut, MIN);
+    c.run(10 * MIN, { ...bottomCut, quality: 'stale', pct: undefined }, MIN);
+    expect(c.last.outputs.pumpOn).toBe(false);
+    c.tick(bottomCut, MIN); // back, reading as before: it might be stuck there
+    expect(c.last.outputs.pumpOn).toBe(false);
+    expect(c.state.probeFault?.levelProof).toBeUndefined();
   });
 
   it('a level sensor that does not rise with the check fill proves nothing: the pump stays stopped, and says why', () => {

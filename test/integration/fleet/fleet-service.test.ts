@@ -217,6 +217,10 @@ describe('a gateway going silent', () => {
       // It is the silence rule that caught it (not a will or a bridge going down): not before its time.
       expect(pageS).toBeGreaterThanOrEqual(OFFLINE_AFTER_S - 2);
       expect(await page.getByTestId(`gateway-${GATEWAY}`).textContent()).toMatch(/silent/i);
+      // Its tanks' statuses are no longer claimed as current.
+      const statuses = await page.locator(`[data-testid^="tank-${GATEWAY}-"] .row-status`).allTextContents();
+      expect(statuses.length).toBeGreaterThan(0);
+      for (const s of statuses) expect(s).toMatch(/^Last known: /);
       await screenshot(page, 'fleet-gateway-offline');
     } finally {
       fleet.plane.daemon.child.kill('SIGCONT');

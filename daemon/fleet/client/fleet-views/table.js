@@ -109,13 +109,14 @@ export function TankTable({ filter, search, grouping, onOpen }) {
                   </th>
                   <td class="wide-only">${r.server ?? '—'}</td>
                   <td class="wide-only">${r.site ?? '—'}</td>
-                  <td
-                    class=${`num ${r.flags.includes('stale') || r.flags.includes('offline') ? 'value-stale' : ''}`}
-                  >
+                  <td class=${`num ${notCurrent(r) ? 'value-stale' : ''}`}>
                     ${r.levelPct === null ? t.levelUnknown : `${f.pct(r.levelPct)} %`}
                     <small class="row-litres">${f.litres(r.litres)} L</small>
                   </td>
-                  <td><${Flags} row=${r} /> <span class="row-status">${r.status}</span></td>
+                  <td>
+                    <${Flags} row=${r} />
+                    <span class="row-status">${notCurrent(r) ? ft.lastKnown(r.status) : r.status}</span>
+                  </td>
                   <td class="wide-only">${age(r.receivedAtMs)}</td>
                 </tr>`,
             )}
@@ -130,4 +131,9 @@ export function TankTable({ filter, search, grouping, onOpen }) {
       </button>`
     }
   </div>`;
+}
+
+/** A row whose values may no longer be true: its tank is stale or its gateway offline. */
+export function notCurrent(/** @type {{ flags: string[] }} */ r) {
+  return r.flags.includes('stale') || r.flags.includes('offline');
 }

@@ -108,7 +108,7 @@ export function TankDialog({ tankKey, user, onClose }) {
           </p>
           <p class="litres">${t.ofCapacity(f.litres(r.litres), f.litres(r.capacityLitres))}</p>
           <p><${Flags} row=${r} /></p>
-          <p>${r.status}</p>
+          <p>${current ? r.status : ft.lastKnown(r.status)}</p>
           <p class="muted">${t.updated}: ${f.time(r.time)} (${age(r.receivedAtMs)})</p>
         </div>
       </div>
