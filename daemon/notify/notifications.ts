@@ -4,6 +4,8 @@
 // while a channel is down; a daily "all well" heartbeat when configured. Every send and failure is logged.
 
 import type { Clock } from '../clock.js';
+import { ALARM_SEVERITY } from '../control/alarms.js';
+import type { AlarmKind } from '../control/types.js';
 import { LocalTime } from '../clock.js';
 import type { NotifyConfig, NotifyRecipient, NotifySeverity } from '../config/notify-schema.js';
 import type { Logger } from '../log.js';
@@ -144,7 +146,8 @@ export class Notifications {
     const notices: Notice[] = [];
     for (const alarm of raised) {
       const known = this.lastRaise.get(`${state.tank}/${alarm}`);
-      const severity = known?.severity ?? UNKNOWN_SEVERITY;
+      // Without its event (an alarm restored at a restart): the kind's own severity.
+      const severity = known?.severity ?? ALARM_SEVERITY[alarm as AlarmKind] ?? UNKNOWN_SEVERITY;
       told.set(alarm, severity);
       notices.push({
         kind: 'alarm',

@@ -25,7 +25,7 @@ export interface Heartbeat {
 export type QueueItem = Notice | Heartbeat;
 
 const SEVERITY_RANK: Record<NotifySeverity, number> = { info: 0, warning: 1, alarm: 2 };
-/** An alarm raised without its event (restored at a restart) is told as a warning. */
+/** An alarm of a kind this version does not know, raised without its event, is told as a warning. */
 export const UNKNOWN_SEVERITY: NotifySeverity = 'warning';
 const HOUR_MS = 3_600_000;
 

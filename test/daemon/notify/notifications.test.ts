@@ -90,6 +90,18 @@ describe('notifications', () => {
     await n.stop();
   });
 
+  it("an alarm seen without its event (restored at a restart) is told with its kind's own severity", async () => {
+    const { n, feed, items } = setup();
+    await n.start();
+    feed.publishState(state(['dry-run', 'sensor-noisy']));
+    await n.runOnce();
+    expect(items()).toMatchObject([
+      { alarm: 'dry-run', active: true, severity: 'alarm' },
+      { alarm: 'sensor-noisy', active: true, severity: 'warning' },
+    ]);
+    await n.stop();
+  });
+
   it('a restart repeats nothing that was told, and tells a clear that happened while it was down', async () => {
     const first = setup();
     await first.n.start();
