@@ -18,6 +18,14 @@ import {
 } from '../helpers/mqtt-plane.js';
 
 const RESULT_TIMEOUT_MS = 5000;
+/**
+ * The flood test's probe waits behind the 10,000 commands before it: the daemon takes each in arrival
+ * order (parse, refuse, answer, audit within its throttle; the test lifts the per-user rate limit that
+ * would otherwise drop them unread): a few seconds on an idle core, past 5 s with both cores busy
+ * elsewhere (the suite under a CPU hog); the test logs the figure. Generous: CI machines are shared.
+ */
+const FLOOD_DRAIN_TIMEOUT_MS = 90_000;
+const FLOOD_TEST_TIMEOUT_MS = 240_000;
 /** Home Assistant rediscovery throttle in these tests (the default is 60 s). */
 const REDISCOVERY_S = 2;
 
@@ -59,11 +67,11 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('secure MQTT plane on the %
     return { client, results };
   }
 
-  async function answerTo(user: string, cmd: Record<string, unknown>) {
+  async function answerTo(user: string, cmd: Record<string, unknown>, timeoutMs = RESULT_TIMEOUT_MS) {
     const { results } = await send(user, cmd);
     const m = await results.next(
       (r) => JSON.parse(r.payload).id === cmd.id,
-      RESULT_TIMEOUT_MS,
+      timeoutMs,
       `the answer to ${String(cmd.id)}`,
     );
     return JSON.parse(m.payload) as { result: string; reason?: string; message?: string };
@@ -143,54 +151,69 @@ describe.each<BrokerKind>(['embedded', 'mosquitto'])('secure MQTT plane on the %
     });
   });
 
-  it('10,000 malformed payloads cause no crash and no actuation', async () => {
-    const client = await plane.client('alice');
-    const topic = `${PREFIX}/command/alice`;
-    const deep = '['.repeat(5000) + ']'.repeat(5000);
-    const payloads: (string | Buffer)[] = [];
-    for (let i = 0; i < 10_000; i++) {
-      switch (i % 8) {
-        case 0:
-          payloads.push(randomBytes(1 + (i % 200)));
-          break;
-        case 1:
-          payloads.push(JSON.stringify({ ...command({ action: 'valve', open: 'yes' }) }));
-          break;
-        case 2:
-          payloads.push(JSON.stringify(command({ action: 'valve', open: true, minutes: 1e308 })));
-          break;
-        case 3:
-          payloads.push(deep);
-          break;
-        case 4:
-          payloads.push(JSON.stringify({ id: i, ts: 'now', tank: ['house'], action: { valve: true } }));
-          break;
-        case 5:
-          payloads.push(JSON.stringify(command({ action: 'thresholds', lowPct: -1e300, highPct: 1e300 })));
-          break;
-        case 6:
-          payloads.push('null');
-          break;
-        default:
-          payloads.push(
-            JSON.stringify({
-              ...command({ action: 'pump', on: true }),
-              __proto__: { admin: true },
-              constructor: 1,
-            }),
-          );
+  it(
+    '10,000 malformed payloads cause no crash and no actuation',
+    async () => {
+      const client = await plane.client('alice');
+      const topic = `${PREFIX}/command/alice`;
+      const deep = '['.repeat(5000) + ']'.repeat(5000);
+      const payloads: (string | Buffer)[] = [];
+      for (let i = 0; i < 10_000; i++) {
+        switch (i % 8) {
+          case 0:
+            payloads.push(randomBytes(1 + (i % 200)));
+            break;
+          case 1:
+            payloads.push(JSON.stringify({ ...command({ action: 'valve', open: 'yes' }) }));
+            break;
+          case 2:
+            payloads.push(JSON.stringify(command({ action: 'valve', open: true, minutes: 1e308 })));
+            break;
+          case 3:
+            payloads.push(deep);
+            break;
+          case 4:
+            payloads.push(JSON.stringify({ id: i, ts: 'now', tank: ['house'], action: { valve: true } }));
+            break;
+          case 5:
+            payloads.push(JSON.stringify(command({ action: 'thresholds', lowPct: -1e300, highPct: 1e300 })));
+            break;
+          case 6:
+            payloads.push('null');
+            break;
+          default:
+            payloads.push(
+              JSON.stringify({
+                ...command({ action: 'pump', on: true }),
+                __proto__: { admin: true },
+                constructor: 1,
+              }),
+            );
+        }
       }
-    }
-    for (let i = 0; i < payloads.length; i += 500) {
-      await Promise.all(payloads.slice(i, i + 500).map((p) => client.publishAsync(topic, p, { qos: 1 })));
-    }
-    // The daemon is alive, answering, and nothing moved.
-    const probe = command({ action: 'mode', mode: 'auto' });
-    expect(await answerTo('alice', probe)).toMatchObject({ result: 'accepted' });
-    expect(plane.daemon.child.exitCode).toBeNull();
-    expect(plane.output('house', 'mains')).toBe('0');
-    expect(plane.daemon.logs.filter((l) => l.level === 'error')).toEqual([]);
-  }, 120_000);
+      for (let i = 0; i < payloads.length; i += 500) {
+        await Promise.all(payloads.slice(i, i + 500).map((p) => client.publishAsync(topic, p, { qos: 1 })));
+      }
+      // The daemon is alive, answering, and nothing moved. Its probe may wait behind the flood, or be
+      // dropped by Mosquitto while the daemon's queue is full (max_queued_messages: a bound on the Pi's RAM;
+      // never acted on, never answered): so it is sent again, with a fresh id, until one is answered.
+      const drainStart = Date.now();
+      let probes = 0;
+      let answer: { result: string } | undefined;
+      while (!answer && Date.now() - drainStart < FLOOD_DRAIN_TIMEOUT_MS) {
+        probes++;
+        answer = await answerTo('alice', command({ action: 'mode', mode: 'auto' })).catch(() => undefined);
+      }
+      console.log(
+        `${kind}: answered ${Date.now() - drainStart} ms after 10,000 malformed commands (${probes} probe(s))`,
+      );
+      expect(answer).toMatchObject({ result: 'accepted' });
+      expect(plane.daemon.child.exitCode).toBeNull();
+      expect(plane.output('house', 'mains')).toBe('0');
+      expect(plane.daemon.logs.filter((l) => l.level === 'error')).toEqual([]);
+    },
+    FLOOD_TEST_TIMEOUT_MS,
+  );
 
   it('a message over the size limit is not taken and costs the sender its connection', async () => {
     const sender = await plane.client('alice');
