@@ -1,15 +1,21 @@
 #!/usr/bin/env node
 // `npm run bench`: performance measured, not asserted. Machines here are shared and noisy, so results
-// that matter are ratios measured in the same run (daemon vs bare node). Prints one JSON line per
-// benchmark on stdout and a readable summary on stderr.
+// that matter are ratios measured in the same run (daemon vs bare node, the hand-written floor,
+// Node-RED). Prints one table on stdout (test/bench/table.mjs: figure, reference, ratio, goal, how),
+// a readable summary per benchmark on stderr, and every figure as JSON in bench-results/ (not committed).
 //
-//   node test/bench/run.mjs [name...]     names: sim, campaign, daemon, mosquitto, sd, vpn, web, fleet (default: all)
+//   node test/bench/run.mjs [name...]     names: sim, campaign, daemon, mosquitto, compare, pizero, sd, vpn,
+//                                         web, fleet (default: all)
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compareBench } from './compare.mjs';
+import { pizeroBench } from './pizero.mjs';
+import { benchRows, markdownTable } from './table.mjs';
 import { webBench } from './web.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -23,7 +29,6 @@ const results = [];
 function report(name, data, summary) {
   const line = { bench: name, ...data };
   results.push(line);
-  process.stdout.write(JSON.stringify(line) + '\n');
   process.stderr.write(`\n== ${name}\n${summary}\n`);
 }
 
@@ -461,6 +466,8 @@ const benches = {
   vpn: vpnBench,
   web: () => webBench(report),
   fleet: fleetBench,
+  compare: () => compareBench(report),
+  pizero: () => pizeroBench(report),
 };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
 let failed = false;
@@ -477,7 +484,26 @@ for (const name of wanted) {
     console.error(`bench ${name} failed: ${err.stack ?? err}`);
   }
 }
+writeResults();
 process.exit(failed ? 1 : 0);
+
+/** The table on stdout; every figure, with the machine it ran on, in bench-results/<time>.json. */
+function writeResults() {
+  const machine = {
+    cpus: cpus().length,
+    model: cpus()[0]?.model,
+    memoryMb: Math.round(totalmem() / 1048576),
+    node: process.version,
+    loadAverage: loadavg().map((x) => round2(x)),
+  };
+  const dir = join(root, 'bench-results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ machine, results }, null, 2) + '\n');
+  process.stdout.write(
+    `${markdownTable(benchRows(results))}\n\nMachine: ${machine.cpus} × ${machine.model}, ${machine.memoryMb} MB, Node ${machine.node}, load ${machine.loadAverage.join(' ')}. All figures: ${file}\n`,
+  );
+}
 
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
