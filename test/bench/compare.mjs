@@ -312,7 +312,8 @@ async function waitForLog(program, from, line, failure) {
 
 // ---- measurements ---------------------------------------------------------------------------------------
 
-function procStat(pid) {
+/** CPU time and resident memory of a process, from /proc. */
+export function procStat(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);

@@ -13,7 +13,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareBench } from './compare.mjs';
+import { compareBench, procStat } from './compare.mjs';
 import { pizeroBench } from './pizero.mjs';
 import { benchRows, markdownTable } from './table.mjs';
 import { webBench } from './web.mjs';
@@ -23,7 +23,6 @@ const require = createRequire(import.meta.url);
 const { parse, stringify } = require('yaml');
 const CLI = join(root, 'dist/daemon/cli/smart-tank.js');
 const EXAMPLE = join(root, 'daemon/config/example.yaml');
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 const results = [];
 function report(name, data, summary) {
@@ -135,14 +134,6 @@ function campaignBench() {
 }
 
 // ---- daemon at idle -------------------------------------------------------------------------------------
-
-function procStat(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
-  return { cpuMs: (ticks * 1000) / CLK_TCK, rssMb: rssKb / 1024 };
-}
 
 async function measureIdle(child, settleMs, windowMs) {
   await sleep(settleMs);
