@@ -9,6 +9,7 @@
 import type { PumpConfig } from '../config/schema.js';
 import { nextSwitch, PUMP_WORDS } from './switching.js';
 import type { Tick } from './tick.js';
+import type { LevelProof } from './types.js';
 
 /** In the degraded mode (dry-run probe faulty) the pump stops this much higher than its configured level. */
 export const DEGRADED_STOP_MARGIN_PCT = 5;
@@ -50,10 +51,7 @@ export function waterProvenAboveDryRunProbe(
   if (t.input.level.probeConflict?.dry === probe.id) return 'witness';
   // A level sensor that rises with the fill sees the water (a stuck one, or one locked on an obstacle in
   // its beam, cannot rise): the water stands where it says, well above the dry probe.
-  const fill = t.s.fill;
-  const startPct = fill ? (fill.startLitres / t.rules.capacityLitres) * 100 : undefined;
-  if (t.s.valveOpen && startPct !== undefined && pct - startPct >= FILL_PROOF_RISE_PCT) return 'fill';
-  return undefined;
+  return levelRoseWithFill(t, pct) ? 'fill' : undefined;
 }
 
 /**
@@ -171,10 +169,11 @@ function updateLevelProof(t: Tick, pct: number | undefined): void {
   if (next !== proof) s.probeFault = { ...fault, levelProof: next };
 }
 
-function fresh(pct: number, now: number): NonNullable<NonNullable<Tick['s']['probeFault']>['levelProof']> {
+function fresh(pct: number, now: number): LevelProof {
   return { pct, pumpOnMs: 0, atMs: now };
 }
 
+/** The level rose by FILL_PROOF_RISE_PCT since the fill under way began. */
 function levelRoseWithFill(t: Pick<Tick, 'rules' | 's'>, pct: number): boolean {
   const fill = t.s.fill;
   if (!t.s.valveOpen || !fill) return false;

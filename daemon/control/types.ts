@@ -131,7 +131,7 @@ export interface ControllerState {
      * has run since without the level moving that much (a stuck sensor never moves while the pump draws).
      * Undefined: not proven (after the sensor was lost, or ran unmoved too long): a check fill proves it.
      */
-    levelProof?: { pct: number; pumpOnMs: number; atMs: number };
+    levelProof?: LevelProof;
   };
   alarms: Partial<Record<AlarmKind, ActiveAlarm>>;
   /**
@@ -181,6 +181,16 @@ export interface TankStatus {
   thresholdsSource: { source: 'config' } | { source: 'command'; by: string };
   /** Active alarms an admin has acknowledged. */
   acknowledged: AlarmKind[];
+}
+
+/** The level sensor's last proof that it sees the water (ControllerState.probeFault.levelProof). */
+export interface LevelProof {
+  /** The level when it last moved by FILL_PROOF_RISE_PCT, or rose with a fill. */
+  pct: number;
+  /** Pump running time since, without the level moving that much. */
+  pumpOnMs: number;
+  /** The tick that last updated it. */
+  atMs: number;
 }
 
 export interface Decision {
