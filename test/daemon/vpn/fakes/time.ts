@@ -40,6 +40,26 @@ export async function flushIo(): Promise<void> {
   for (let i = 0; i < 4; i++) await new Promise((r) => realSetTimeout(r, 1));
 }
 
+/**
+ * Real IO on a loaded machine (a CI run, a CPU hog) can take longer than flushIo's few milliseconds: what
+ * must follow from IO at once, without fake time passing, is waited for here, up to this real deadline.
+ */
+export const REAL_IO_DEADLINE_MS = 10_000;
+
+/** Waits in real time, fake time standing still, until `done()`; fails after REAL_IO_DEADLINE_MS. */
+export async function untilIo(done: () => boolean, what: string): Promise<void> {
+  const start = Date.now();
+  const realNow = () => performance.timeOrigin + performance.now();
+  const startReal = realNow();
+  while (!done()) {
+    if (realNow() - startReal > REAL_IO_DEADLINE_MS)
+      throw new Error(
+        `not ${what} within ${REAL_IO_DEADLINE_MS} ms of real time (fake time at ${Date.now() - start} ms)`,
+      );
+    await new Promise((r) => realSetTimeout(r, 5));
+  }
+}
+
 export async function advance(ms: number, stepMs = 250): Promise<void> {
   for (let t = 0; t < ms; t += stepMs) {
     await vi.advanceTimersByTimeAsync(Math.min(stepMs, ms - t));
