@@ -6,7 +6,7 @@ import type { LevelReading } from '../level/estimator.js';
 import { MINUTE_MS } from '../units.js';
 import { fillTripText } from './fill-guards.js';
 import { levelUsable } from './level-usable.js';
-import { pumpLevels } from './pump.js';
+import { freshLevelProof, pumpLevels } from './pump.js';
 import { thresholdProblems, thresholds, valuesFor } from './thresholds.js';
 import type { ControlRules } from './tick.js';
 import type { AlarmKind, ControlEvent, ControllerState } from './types.js';
@@ -141,7 +141,7 @@ function pumpCommand(
         };
       // A person's bypass lasts as long as their manual override, no longer.
       // The admin vouches for the level sensor now; it must keep proving itself (pump.ts).
-      const levelProof = { pct: level.levelPct, pumpOnMs: 0, atMs: nowMs };
+      const levelProof = freshLevelProof(level, level.levelPct, nowMs);
       next = { ...state, probeFault: { electrode: probe.id, sinceMs: nowMs, by, untilMs, levelProof } };
       bypassed = `; bottom probe bypassed until auto resumes: the level sensor protects the pump (stops below ${Math.round(degraded.stopBelowPct)}%)`;
     } else if (state.pumpLowLatched) {

@@ -72,6 +72,7 @@ export function trackFill(t: Tick, pct: number | undefined): void {
   s.fill = {
     startedAtMs: now,
     startLitres: input.level.litres,
+    startEchoPct: input.level.echoPct ?? pct,
     openMsBefore: 0,
     riseCheck: { openMsSum: 0, risePctSum: 0 },
     ...(s.valveOpen ? { openSegment: { atMs: now, pct } } : {}),

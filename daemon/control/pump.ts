@@ -9,13 +9,16 @@
 import type { PumpConfig } from '../config/schema.js';
 import { nextSwitch, PUMP_WORDS } from './switching.js';
 import type { Tick } from './tick.js';
+import type { LevelReading } from '../level/estimator.js';
 import type { LevelProof } from './types.js';
 
 /** In the degraded mode (dry-run probe faulty) the pump stops this much higher than its configured level. */
 export const DEGRADED_STOP_MARGIN_PCT = 5;
 /**
  * A level sensor that rose this much during a fill is seeing the water (a stuck one does not move at all;
- * the filtered noise of a real one is a few millimetres).
+ * the filtered noise of a real one is a few millimetres). Both the level and its uncompensated twin must
+ * move (waterMoved): the speed of sound's temperature compensation alone moves a frozen reading by
+ * about 0.18 % of the distance per °C, several percent of the level over a day.
  */
 export const FILL_PROOF_RISE_PCT = 1;
 /** A check fill starts only with twice the proof's room below the high threshold (no chatter at it). */
@@ -160,24 +163,56 @@ function updateLevelProof(t: Tick, pct: number | undefined): void {
   const proof = fault.levelProof;
   let next: typeof proof;
   if (pct === undefined) next = undefined;
-  else if (!proof) next = fault.sinceMs === now || levelRoseWithFill(t, pct) ? fresh(pct, now) : undefined;
-  else if (Math.abs(pct - proof.pct) >= FILL_PROOF_RISE_PCT) next = fresh(pct, now);
+  else if (!proof)
+    next =
+      fault.sinceMs === now || levelRoseWithFill(t, pct)
+        ? freshLevelProof(t.input.level, pct, now)
+        : undefined;
+  else if (waterMoved(proof, mark(t.input.level, pct), 'either way'))
+    next = freshLevelProof(t.input.level, pct, now);
   else {
     const pumpOnMs = proof.pumpOnMs + (s.pumpOn ? now - proof.atMs : 0);
-    next = pumpOnMs > LEVEL_UNMOVED_PUMP_MAX_MS ? undefined : { pct: proof.pct, pumpOnMs, atMs: now };
+    next = pumpOnMs > LEVEL_UNMOVED_PUMP_MAX_MS ? undefined : { ...proof, pumpOnMs, atMs: now };
   }
   if (next !== proof) s.probeFault = { ...fault, levelProof: next };
 }
 
-function fresh(pct: number, now: number): LevelProof {
-  return { pct, pumpOnMs: 0, atMs: now };
+/** A new proof: the level sensor sees the water at `pct` now. */
+export function freshLevelProof(level: LevelReading, pct: number, now: number): LevelProof {
+  return { ...mark(level, pct), pumpOnMs: 0, atMs: now };
 }
 
-/** The level rose by FILL_PROOF_RISE_PCT since the fill under way began. */
-function levelRoseWithFill(t: Pick<Tick, 'rules' | 's'>, pct: number): boolean {
+/** A level and its uncompensated twin (LevelReading.echoPct) at one moment. */
+interface LevelMark {
+  pct: number;
+  /** Absent in a state saved by an older version: nothing can then be proven against it. */
+  echoPct?: number;
+}
+
+function mark(level: LevelReading, pct: number): LevelMark {
+  return { pct, echoPct: level.echoPct ?? pct };
+}
+
+/**
+ * The water moved by FILL_PROOF_RISE_PCT: the level and its uncompensated twin both moved that much, the
+ * same way. The air's temperature moves one of them alone: a frozen sensor value moves the compensated
+ * level, an echo locked on an obstacle the uncompensated one.
+ */
+function waterMoved(from: LevelMark, to: LevelMark, direction: 'up' | 'either way'): boolean {
+  if (from.echoPct === undefined || to.echoPct === undefined) return false;
+  const moved = to.pct - from.pct;
+  const echoMoved = to.echoPct - from.echoPct;
+  const up = moved >= FILL_PROOF_RISE_PCT && echoMoved >= FILL_PROOF_RISE_PCT;
+  const down = moved <= -FILL_PROOF_RISE_PCT && echoMoved <= -FILL_PROOF_RISE_PCT;
+  return up || (direction === 'either way' && down);
+}
+
+/** The level rose by FILL_PROOF_RISE_PCT since the fill under way began (waterMoved). */
+function levelRoseWithFill(t: Pick<Tick, 'rules' | 's' | 'input'>, pct: number): boolean {
   const fill = t.s.fill;
   if (!t.s.valveOpen || !fill) return false;
-  return pct - (fill.startLitres / t.rules.capacityLitres) * 100 >= FILL_PROOF_RISE_PCT;
+  const start = { pct: (fill.startLitres / t.rules.capacityLitres) * 100, echoPct: fill.startEchoPct };
+  return waterMoved(start, mark(t.input.level, pct), 'up');
 }
 
 /** Latches a faulty dry-run probe when water is proven above it; clears when it reads wet again. */

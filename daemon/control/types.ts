@@ -68,6 +68,8 @@ export interface Lockout {
 export interface Fill {
   startedAtMs: number;
   startLitres: number;
+  /** The level's uncompensated twin at the start (LevelReading.echoPct; absent in older snapshots). */
+  startEchoPct?: number;
   /** Valve-open time of this cycle before the current opening (a window or restart may pause it). */
   openMsBefore: number;
   /**
@@ -187,6 +189,8 @@ export interface TankStatus {
 export interface LevelProof {
   /** The level when it last moved by FILL_PROOF_RISE_PCT, or rose with a fill. */
   pct: number;
+  /** Its uncompensated twin then (LevelReading.echoPct; absent in older snapshots). */
+  echoPct?: number;
   /** Pump running time since, without the level moving that much. */
   pumpOnMs: number;
   /** The tick that last updated it. */

@@ -41,6 +41,13 @@ export interface LevelReading {
   heightMm?: number;
   litres?: number;
   levelPct?: number;
+  /**
+   * The control level as the sensor's own distance says it, before the temperature compensation
+   * (equal to `levelPct` where none is applied). A sensor frozen on one value keeps this still while the
+   * compensation moves `levelPct` with the air; an echo locked on an obstacle keeps `levelPct` still
+   * while this drifts. Only water moves both: the controller's proof that the sensor sees the water.
+   */
+  echoPct?: number;
   /** Display path (smooth). */
   displayPct?: number;
   displayLitres?: number;
@@ -87,6 +94,8 @@ export class LevelEstimator {
   private noisy = false;
   private lastAirC = NaN;
   private lastSoundFactor = 1;
+  /** The compensation applied to the latest distance (1: none). */
+  private appliedSoundFactor = 1;
   private disagreeCount = 0;
   private readonly electrodes: { id: string; heightMm: number; pct: number; role: string }[];
 
@@ -183,11 +192,11 @@ export class LevelEstimator {
           : `level sensor reads out of range (${distanceMm} mm)`;
       return undefined;
     }
-    const corrected =
+    this.appliedSoundFactor =
       !us.compensatesTemperature && airTemperatureC !== undefined
-        ? distanceMm * this.soundFactor(us.assumedAirTemperatureC, airTemperatureC)
-        : distanceMm;
-    return us.mountHeightMm - corrected;
+        ? this.soundFactor(us.assumedAirTemperatureC, airTemperatureC)
+        : 1;
+    return us.mountHeightMm - distanceMm * this.appliedSoundFactor;
   }
 
   /** Distance correction for the speed of sound (temperatures change slowly: computed once per value). */
@@ -197,6 +206,14 @@ export class LevelEstimator {
       this.lastSoundFactor = speedOfSoundMPerS(actualC) / speedOfSoundMPerS(assumedC);
     }
     return this.lastSoundFactor;
+  }
+
+  /** The control level undone of the temperature compensation (LevelReading.echoPct). */
+  private echoPct(heightMm: number, levelPct: number): number {
+    const us = this.tank.level.ultrasonic;
+    if (!us || this.appliedSoundFactor === 1) return levelPct;
+    const echoHeightMm = us.mountHeightMm - (us.mountHeightMm - heightMm) / this.appliedSoundFactor;
+    return percentOf(this.shape, this.shape.litresAt(echoHeightMm));
   }
 
   private heightFromColumn(columnMm: number): number | undefined {
@@ -273,6 +290,7 @@ export class LevelEstimator {
     reading.heightMm = this.fastMm;
     reading.litres = litres;
     reading.levelPct = percentOf(this.shape, litres);
+    reading.echoPct = this.echoPct(this.fastMm, reading.levelPct);
     reading.displayLitres = displayLitres;
     reading.displayPct = percentOf(this.shape, displayLitres);
     reading.lastGoodAtMs = this.lastGoodAtMs;

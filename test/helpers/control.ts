@@ -7,6 +7,8 @@ import type { TankConfig } from '../../daemon/config/schema.js';
 
 export interface ReadingSpec {
   pct?: number;
+  /** The level before the temperature compensation (LevelReading.echoPct); defaults to pct. */
+  echoPct?: number;
   quality?: LevelQuality;
   highHighWet?: boolean;
   dryRunDry?: boolean;
@@ -26,6 +28,7 @@ export function reading(rules: ControlRules, spec: ReadingSpec): LevelReading {
   return {
     quality: spec.quality ?? (pct === undefined ? 'stale' : 'ok'),
     levelPct: pct,
+    echoPct: spec.echoPct ?? pct,
     litres,
     displayPct: pct,
     displayLitres: spec.displayLitres ?? litres,

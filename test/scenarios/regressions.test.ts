@@ -110,4 +110,22 @@ describe('regressions found by the fault campaign', { timeout: SCENARIO_TIMEOUT_
       expect(farm.overfills, faults.join(' ')).toBe(0);
     }
   });
+
+  it('a stuck echo that drifts with the air: temperature compensation alone is no proof that water came in', () => {
+    // Found by the campaign (seed 2108561418): the ultrasonic stuck on day 10.77, the mains failed on day
+    // 44.23; the bottom probe went dry and a check fill ran without water, but the compensation for the
+    // warming air "raised" the frozen reading by 1 %: the probe was latched faulty, and the pump ran the
+    // house tank dry three times on a sensor that never saw the water.
+    const short = house(8, ['stuck-ultrasonic@1.5:house', 'mains-failure@4:house']);
+    expect(short.alarms['dry-run']).toBeGreaterThanOrEqual(1);
+    expect(short.alarms['probe-fault'] ?? 0).toBe(0);
+    const found = runSimulation({
+      config: exampleConfig(),
+      days: 47,
+      seed: 2108561418,
+      faults: ['mains-failure@44.23:house', 'stuck-ultrasonic@10.77'].map(parseFault),
+    }).tanks.find((t) => t.id === 'house')!;
+    expect(found.alarms['probe-fault'] ?? 0).toBe(0);
+    expect(found.dryRuns).toBe(0);
+  });
 });

@@ -220,6 +220,40 @@ describe('a cut dry-run probe wire (the bottom probe reads dry)', () => {
     );
   });
 
+  it('a frozen reading that the temperature compensation moves is no fill proof: the probe keeps its word', () => {
+    const onlyBottom = { electrodes: [{ id: 'bottom', heightMm: 80, pin: 17, role: 'dry-run' }] };
+    const c = new ControllerHarness(tank({ probes: onlyBottom }));
+    const spec = (pct: number, echoPct: number): ReadingSpec => ({
+      pct,
+      echoPct,
+      quality: 'disagree',
+      dryRunDry: true,
+      disagreement: { electrode: 'bottom', kind: 'probe-drier' },
+    });
+    c.tick(spec(50, 50));
+    expect(c.last.outputs.valveOpen).toBe(true); // the check fill
+    // The air warms: the compensated level "rises" 3 %, the sensor's own distance does not move.
+    c.run(20 * MIN, (t) => spec(50 + (3 * t) / (20 * MIN), 50), MIN);
+    expect(c.state.probeFault).toBeUndefined();
+    expect(c.last.outputs.pumpOn).toBe(false);
+    // An echo off an obstacle: its distance drifts with the air, the compensated level stands still.
+    const d = new ControllerHarness(tank({ probes: onlyBottom }));
+    d.run(20 * MIN, (t) => spec(50, 50 + (3 * t) / (20 * MIN)), MIN);
+    expect(d.state.probeFault).toBeUndefined();
+    expect(d.last.outputs.pumpOn).toBe(false);
+  });
+
+  it('with the bottom probe out, a level that only the temperature compensation moves does not renew its proof', () => {
+    const c = new ControllerHarness(tank());
+    c.run(HOUR, bottomCut, MIN);
+    expect(c.last.outputs.pumpOn).toBe(true);
+    // 12 h of pumping with the compensated level swinging ±2 % with the air, the echo standing still.
+    const swing = (t: number) => ({ ...bottomCut, pct: 50 + 2 * Math.sin(t / HOUR), echoPct: 50 });
+    c.run(LEVEL_UNMOVED_PUMP_MAX_MS, swing, MIN);
+    expect(c.last.outputs.pumpOn).toBe(false);
+    expect(c.state.probeFault?.levelProof).toBeUndefined();
+  });
+
   it('with the bottom probe out, a level sensor that stops moving loses its word: pump off, a check fill proves it', () => {
     const c = new ControllerHarness(tank());
     c.run(HOUR, bottomCut, MIN);

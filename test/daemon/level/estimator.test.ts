@@ -107,6 +107,23 @@ describe('level estimator', () => {
     expect(r!.heightMm).toBeCloseTo(600, 0); // 1600 - 1000
   });
 
+  it('reports the level before the compensation too: a frozen distance moves only the compensated level', () => {
+    const est = new LevelEstimator(tank(), 0);
+    const at = (airTemperatureC: number, from: number) => {
+      let r;
+      for (let i = 0; i < 200; i++) r = est.update({ atMs: (from + i) * 2000, raw: ok(1000), airTemperatureC });
+      return r!;
+    };
+    const cool = at(5, 0);
+    const warm = at(35, 200);
+    const assumed = at(20, 400); // the sensor's own assumption: nothing to compensate
+    // The same distance, 30 °C apart: the compensation moves the level by ~5 % of the distance.
+    expect(Math.abs(warm.levelPct! - cool.levelPct!)).toBeGreaterThan(3);
+    expect(warm.echoPct).toBeCloseTo(cool.echoPct!, 1);
+    expect(warm.echoPct).toBeCloseTo(assumed.levelPct!, 1);
+    expect(assumed.echoPct).toBe(assumed.levelPct);
+  });
+
   it('marks a noisy sensor when many readings are rejected', () => {
     const est = new LevelEstimator(tank(), 0);
     let r;
