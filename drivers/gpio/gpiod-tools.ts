@@ -2,7 +2,9 @@
 // binding. libgpiod 1.6 (Bookworm) and 2.x (Trixie) take different arguments; the version is read once
 // from `gpioset --version` and every call is built for it. Each call is bounded by a named timeout;
 // argument arrays only, never a shell. An output is held by one long-running gpioset per line: the
-// kernel keeps a requested line's level only while the requesting process lives.
+// kernel keeps a requested line's level only while the requesting process lives. libgpiod 2's gpioset
+// confirms its request (--banner); 1.6's prints nothing on success, so there `gpioinfo` is asked: the line
+// must be free before, and in use while our gpioset lives, after.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,10 +12,13 @@ import { errorCode, GpioError, type Bias } from './types.js';
 
 /** A gpioget or gpiodetect answers in milliseconds; more means a hung tool or a stuck system. */
 const TOOL_TIMEOUT_MS = 3000;
-/** Time for gpioset to request its line (v2 confirms with a banner; v1 prints nothing on success). */
-const HOLD_START_TIMEOUT_MS = 3000;
-/** libgpiod 1.x gives no sign of success: a gpioset still running after this has its line. */
-const V1_HOLD_SETTLE_MS = 300;
+/**
+ * Time for gpioset to request its line. Milliseconds on a Pi; generous because a loaded machine can take
+ * seconds to start a process, and an output that is not held yet is off (the safe side) meanwhile.
+ */
+const HOLD_START_TIMEOUT_MS = 10_000;
+/** libgpiod 1.x: how often gpioinfo is asked whether our gpioset has its line yet. */
+const V1_HOLD_POLL_MS = 50;
 /** gpioset releases on SIGTERM at once; after this it is killed. */
 const RELEASE_TIMEOUT_MS = 2000;
 const CONSUMER = 'smart-tank';
@@ -75,15 +80,36 @@ export async function openGpiodTools(binDir?: string): Promise<GpiodTools> {
       const out = await run(tool('gpioget'), args);
       return parseValues(out, offsets.length);
     },
-    hold(chip, offset, high) {
+    async hold(chip, offset, high) {
       const assignment = `${offset}=${high ? 1 : 0}`;
-      const args =
-        major === 1
-          ? ['--mode=signal', chip, assignment]
-          : ['--banner', '-C', CONSUMER, '-c', chip, assignment];
-      return holdLine(tool('gpioset'), args, major);
+      if (major === 2)
+        return holdLine(tool('gpioset'), ['--banner', '-C', CONSUMER, '-c', chip, assignment], {
+          banner: /Setting line/,
+        });
+      const args = ['--mode=signal', chip, assignment];
+      const consumer = () => lineConsumerV1(tool('gpioinfo'), chip, offset);
+      const holder = await consumer();
+      if (holder !== undefined)
+        throw new GpioError(
+          `gpioset ${args.join(' ')}: ${gpiodHint(`line ${offset} of ${chip}: Device or resource busy (used by "${holder}")`)}`,
+        );
+      return holdLine(tool('gpioset'), args, { inUse: async () => (await consumer()) !== undefined });
     },
   };
+}
+
+/**
+ * libgpiod 1.6's `gpioinfo CHIP`: who uses line `offset`, undefined when nobody does. Its lines read
+ * `line  17:   "GPIO17"   "gpioset"  output  active-high [used]` (`unused` in place of a free line's
+ * consumer, `unnamed` of a nameless line's name).
+ */
+async function lineConsumerV1(gpioinfo: string, chip: string, offset: number): Promise<string | undefined> {
+  const out = await run(gpioinfo, [chip]);
+  for (const l of out.split('\n')) {
+    const m = /^\s*line\s+(\d+):\s+(?:"[^"]*"|unnamed)\s+(?:"([^"]*)"|unused)/.exec(l);
+    if (m && Number(m[1]) === offset) return m[2];
+  }
+  throw new GpioError(`gpioinfo ${chip}: no line ${offset} in its output`);
 }
 
 /** v1: "1 0 1"; v2: `"17"=active "27"=inactive` (or "1 0 1" with --numeric). */
@@ -135,7 +161,10 @@ export function gpiodHint(message: string): string {
   return message;
 }
 
-function holdLine(file: string, args: string[], major: 1 | 2): Promise<HeldLine> {
+/** How gpioset shows it holds its line: a banner on stdout (v2), or the line in use while it lives (v1). */
+type HoldSign = { banner: RegExp } | { inUse: () => Promise<boolean> };
+
+function holdLine(file: string, args: string[], sign: HoldSign): Promise<HeldLine> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
@@ -177,7 +206,7 @@ function holdLine(file: string, args: string[], major: 1 | 2): Promise<HeldLine>
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
-      if (major === 2 && /Setting line/.test(stdout)) ready();
+      if ('banner' in sign && sign.banner.test(stdout)) ready();
     });
     child.on('error', (err) => {
       alive = false;
@@ -192,6 +221,15 @@ function holdLine(file: string, args: string[], major: 1 | 2): Promise<HeldLine>
         reject(toolError(file, args, new Error(`exited (${signal ?? code})`), stderr));
       }
     });
-    if (major === 1) setTimeout(ready, V1_HOLD_SETTLE_MS);
+    if ('inUse' in sign) void pollUntilInUse(sign.inUse, () => started || !alive, ready);
   });
+}
+
+/** Asks until the line is in use (then `ready`), or until `done` (started, or the gpioset has gone). */
+async function pollUntilInUse(inUse: () => Promise<boolean>, done: () => boolean, ready: () => void) {
+  while (!done()) {
+    // A failing gpioinfo is asked again: the start timeout bounds the wait.
+    if (await inUse().catch(() => false)) return ready();
+    await new Promise((r) => setTimeout(r, V1_HOLD_POLL_MS));
+  }
 }

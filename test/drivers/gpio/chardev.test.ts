@@ -108,8 +108,26 @@ describe.each(['1.6.3', '2.1.3'])(
       await a.open();
       const b = new GpioOutput(backend, 23, false, 'pump again');
       await expect(b.open()).rejects.toThrow(
-        /Device or resource busy: the line is held by another program or a kernel driver/,
+        /Device or resource busy.*: the line is held by another program or a kernel driver/,
       );
+    });
+
+    it('a slow gpioset (a loaded machine): open() returns only once the line is really held', async () => {
+      const pi = trixie(version);
+      const { backend } = await selectGpioBackend(
+        { backend: 'chardev' },
+        { root: pi.root, openTools: () => openGpiodTools(FAKE_TOOLS) },
+      );
+      const valve = new GpioOutput(backend, 24, true, 'valve');
+      outputs.push(valve);
+      process.env.FAKE_GPIOD_START_DELAY_MS = '1500';
+      try {
+        await valve.open();
+      } finally {
+        delete process.env.FAKE_GPIOD_START_DELAY_MS;
+      }
+      expect(pi.state().holders['24']).toBeGreaterThan(0);
+      expect(pi.state().levels['24']).toBe(true); // active-low: held high, the valve off
     });
   },
 );

@@ -1,8 +1,9 @@
-// Fake gpiod command-line tools (gpiodetect, gpioget, gpioset) at the tools' own interface: the argument
+// Fake gpiod command-line tools (gpiodetect, gpioget, gpioset, gpioinfo) at the tools' own interface: the argument
 // syntax, output format and exit behaviour of libgpiod 1.6 (Bookworm) or 2.x (Trixie), chosen by
 // FAKE_GPIOD_VERSION. Line state lives in FAKE_GPIOD_STATE (a JSON file): levels, holders, and a log of
 // every level change, so a test can see what the pins did. gpioset holds its line until SIGTERM/SIGINT,
 // like the real one; a second request of a held line fails with "Device or resource busy".
+// FAKE_GPIOD_START_DELAY_MS makes gpioset take that long before it requests its line (a loaded machine).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const [tool, ...args] = process.argv.slice(2);
@@ -12,7 +13,9 @@ const stateFile = process.env.FAKE_GPIOD_STATE;
 const chips = [{ name: 'gpiochip0', label: process.env.FAKE_GPIOD_LABEL ?? 'pinctrl-bcm2711', lines: 58 }];
 
 const load = () =>
-  existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : { levels: {}, holders: {}, log: [] };
+  existsSync(stateFile)
+    ? { consumers: {}, ...JSON.parse(readFileSync(stateFile, 'utf8')) }
+    : { levels: {}, holders: {}, consumers: {}, log: [] };
 const save = (s) => writeFileSync(stateFile, JSON.stringify(s));
 const die = (msg) => {
   process.stderr.write(`${tool}: ${msg}\n`);
@@ -93,7 +96,27 @@ switch (tool) {
     );
     break;
   }
+  case 'gpioinfo': {
+    const { rest } = parse(args);
+    const s = load();
+    for (const chip of rest.length ? rest.map(chipOf) : chips) {
+      process.stdout.write(`${chip.name} - ${chip.lines} lines:\n`);
+      for (let o = 0; o < chip.lines; o++) {
+        const used = s.holders[o] !== undefined;
+        const consumer = s.consumers[o] ?? 'gpioset';
+        const dir = used ? 'output' : 'input';
+        process.stdout.write(
+          major === 1
+            ? `\tline ${String(o).padStart(3)}: ${`"GPIO${o}"`.padStart(12)} ${(used ? `"${consumer}"` : 'unused').padStart(12)} ${dir.padStart(7)} active-high${used ? ' [used]' : ''}\n`
+            : `\tline ${String(o).padStart(3)}:\t"GPIO${o}"\t${dir}${used ? ` consumer="${consumer}"` : ''}\n`,
+        );
+      }
+    }
+    break;
+  }
   case 'gpioset': {
+    const delayMs = Number(process.env.FAKE_GPIOD_START_DELAY_MS ?? 0);
+    if (delayMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delayMs);
     const { opts, rest } = parse(args);
     if (major === 1 && opts['--mode'] !== 'signal') die('this fake only supports --mode=signal for v1');
     const chip = chipOf(major === 1 ? rest.shift() : (opts['-c'] ?? die('v2 needs -c to use offsets')));
@@ -111,7 +134,11 @@ switch (tool) {
     });
     const release = () => {
       const st = load();
-      for (const [o] of lines) if (st.holders[o] === process.pid) delete st.holders[o];
+      for (const [o] of lines)
+        if (st.holders[o] === process.pid) {
+          delete st.holders[o];
+          delete st.consumers[o];
+        }
       save(st);
       process.exit(0);
     };
@@ -119,6 +146,7 @@ switch (tool) {
     process.on('SIGINT', release);
     for (const [o, high] of lines) {
       s.holders[o] = process.pid;
+      s.consumers[o] = major === 1 ? 'gpioset' : (opts['-C'] ?? opts['--consumer'] ?? 'gpioset');
       if (s.levels[o] !== high) s.log.push(`${o}=${high ? 1 : 0}`);
       s.levels[o] = high;
     }
