@@ -12,7 +12,7 @@ import { OpenVpnSupervisor } from '../../../daemon/vpn/openvpn.js';
 import { readStatusFile } from '../../../daemon/vpn/status-file.js';
 import type { VpnState } from '../../../daemon/vpn/status.js';
 import { FakeOpenVpn } from './fakes/fake-openvpn.js';
-import { advance, advanceUntil, flushIo, TestClock, useFakeTime } from './fakes/time.js';
+import { advance, advanceUntil, TestClock, untilIo, useFakeTime } from './fakes/time.js';
 
 const PI4_CPUINFO = 'processor\t: 0\nFeatures\t: fp asimd evtstrm crc32 cpuid\n';
 const X86_CPUINFO = 'processor\t: 0\nflags\t\t: fpu sse2 aes avx\n';
@@ -104,17 +104,17 @@ describe('OpenVPN supervisor', () => {
   it('asks for ChaCha20 on a CPU without AES instructions, not on one with them', async () => {
     const pi = setup({ cpuinfo: PI4_CPUINFO });
     await pi.supervisor.start();
-    await flushIo();
+    await untilIo(() => pi.fake.processes.length === 1, 'openvpn started');
     expect(pi.fake.processes[0]!.arg('--data-ciphers')).toBe('CHACHA20-POLY1305');
 
     const x86 = setup({ cpuinfo: X86_CPUINFO });
     await x86.supervisor.start();
-    await flushIo();
+    await untilIo(() => x86.fake.processes.length === 1, 'openvpn started');
     expect(x86.fake.processes[0]!.args).not.toContain('--data-ciphers');
 
     const pinned = setup({ cipher: 'profile' });
     await pinned.supervisor.start();
-    await flushIo();
+    await untilIo(() => pinned.fake.processes.length === 1, 'openvpn started');
     expect(pinned.fake.processes[0]!.args).not.toContain('--data-ciphers');
   });
 
@@ -141,8 +141,10 @@ describe('OpenVPN supervisor', () => {
     const down = await advanceUntil(() => supervisor.status().state === 'down', 15_000, 'down');
     expect(stale + down).toBeLessThanOrEqual(8_000 + 1_000 + 500);
     // The change was noticed between polls (openvpn's own messages): `vpn status` sees it at once too.
-    await flushIo();
-    expect((await readStatusFile(join(config.runtimeDir, 'status.json')))?.state).toBe('down');
+    await untilIo(
+      async () => (await readStatusFile(join(config.runtimeDir, 'status.json')))?.state === 'down',
+      'status file says down',
+    );
     await advanceUntil(() => fake.processes.length >= 2, 10_000, 'restarted');
     expect(fake.processes[0]!.signals).toEqual(['SIGTERM']);
 

@@ -13,7 +13,7 @@ import type { VpnState } from '../../../daemon/vpn/status.js';
 import { WireGuardSupervisor } from '../../../daemon/vpn/wireguard.js';
 import { FakeWireGuard } from './fakes/fake-wireguard.js';
 import { KEYS, publicKeyOf } from './fakes/keys.js';
-import { advance, advanceUntil, flushIo, TestClock, untilIo, useFakeTime } from './fakes/time.js';
+import { advance, advanceUntil, TestClock, untilIo, useFakeTime } from './fakes/time.js';
 
 const HUB = 'hub.farm.test';
 const IF = 'wgt0';
@@ -92,7 +92,7 @@ describe('WireGuard supervisor', () => {
   it('brings the tunnel up with wg-quick from the provisioned config, resolving the endpoint name itself', async () => {
     const { supervisor, tools, config, changes } = setup();
     await supervisor.start();
-    await flushIo();
+    await untilIo(() => tools.calls.some((c) => c.file === 'wg-quick' && c.args[0] === 'up'), 'wg-quick up');
 
     const up = tools.calls.find((c) => c.file === 'wg-quick' && c.args[0] === 'up')!;
     const runtimeConf = join(config.runtimeDir, `${IF}.conf`);
@@ -207,8 +207,7 @@ describe('WireGuard supervisor', () => {
     const { supervisor, tools, names, config } = setup();
     names.delete(HUB);
     await supervisor.start();
-    await flushIo();
-    expect(tools.interfaces.has(IF)).toBe(true);
+    await untilIo(() => tools.interfaces.has(IF), 'interface created');
     expect(readFileSync(join(config.runtimeDir, `${IF}.conf`), 'utf8')).not.toMatch(/^Endpoint/m);
     await advance(3_000);
     expect(supervisor.status()).toMatchObject({
@@ -237,7 +236,8 @@ describe('WireGuard supervisor', () => {
     const { supervisor, tools } = setup();
     tools.interfaces.set(IF, { privateKey: 'x', publicKey: 'y', listenPort: 1, peers: [], env: undefined });
     await supervisor.start();
-    await flushIo();
+    const quickCalls = () => tools.calls.filter((c) => c.file === 'wg-quick');
+    await untilIo(() => quickCalls().length >= 2, 'wg-quick down and up');
     const quick = tools.calls.filter((c) => c.file === 'wg-quick').map((c) => c.args[0]);
     expect(quick).toEqual(['down', 'up']);
   });

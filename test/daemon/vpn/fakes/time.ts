@@ -47,11 +47,11 @@ export async function flushIo(): Promise<void> {
 export const REAL_IO_DEADLINE_MS = 10_000;
 
 /** Waits in real time, fake time standing still, until `done()`; fails after REAL_IO_DEADLINE_MS. */
-export async function untilIo(done: () => boolean, what: string): Promise<void> {
+export async function untilIo(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
   const start = Date.now();
   const realNow = () => performance.timeOrigin + performance.now();
   const startReal = realNow();
-  while (!done()) {
+  while (!(await done())) {
     if (realNow() - startReal > REAL_IO_DEADLINE_MS)
       throw new Error(
         `not ${what} within ${REAL_IO_DEADLINE_MS} ms of real time (fake time at ${Date.now() - start} ms)`,
