@@ -111,7 +111,8 @@ describe('level estimator', () => {
     const est = new LevelEstimator(tank(), 0);
     const at = (airTemperatureC: number, from: number) => {
       let r;
-      for (let i = 0; i < 200; i++) r = est.update({ atMs: (from + i) * 2000, raw: ok(1000), airTemperatureC });
+      for (let i = 0; i < 200; i++)
+        r = est.update({ atMs: (from + i) * 2000, raw: ok(1000), airTemperatureC });
       return r!;
     };
     const cool = at(5, 0);
