@@ -96,7 +96,7 @@ export function decide(rules: ControlRules, previous: ControllerState, input: Co
   const pct = assessLevel(t);
   const refill = updateRefillLatch(t, pct);
   updateFillTrip(t, pct);
-  const valve = decideValve(t, pct, refill.startBelowPct);
+  const valve = decideValve(t, pct, refill);
   const pump = rules.pump ? decidePump(t, rules.pump, pct) : { startLimited: false };
   const limited = valve.startLimited
     ? `fill valve: ${valve.holding}`
@@ -156,22 +156,29 @@ function assessLevel(t: Tick): number | undefined {
 
 // ---- 3. refill latch ------------------------------------------------------------------------------
 
-function updateRefillLatch(t: Tick, pct: number | undefined): { startBelowPct: number } {
+interface RefillLatch {
+  startBelowPct: number;
+  /** A check fill for a dry bottom probe is wanted: it may go past the high threshold (checkFillCeilingPct). */
+  checkFill: boolean;
+}
+
+function updateRefillLatch(t: Tick, pct: number | undefined): RefillLatch {
   const { c, s, input } = t;
   const { lowPct, highPct } = thresholds(t.rules, s);
   const minute = input.localMinuteOfDay;
   const inRefillWindow = minute !== undefined && c.refillWindows.some((w) => inWindow(w, minute));
   const startBelowPct =
     inRefillWindow && c.windowTopUpBelowPct !== undefined ? Math.max(lowPct, c.windowTopUpBelowPct) : lowPct;
+  const checkFill = pct !== undefined && probeCheckFillWanted(t, pct, highPct);
   if (pct !== undefined) {
-    if (pct >= highPct) s.wantFill = false;
-    else if (pct < startBelowPct || probeCheckFillWanted(t, pct, highPct)) s.wantFill = true;
+    if (pct >= highPct && !checkFill) s.wantFill = false;
+    else if (pct < startBelowPct || checkFill) s.wantFill = true;
     // A critical refill ignores the windows until the tank is back at the low threshold (hysteresis,
     // or the valve would chatter around the critical level outside the windows).
     if (pct < c.criticalPct) s.criticalFill = true;
     else if (pct >= lowPct) s.criticalFill = false;
   }
-  return { startBelowPct };
+  return { startBelowPct, checkFill };
 }
 
 // ---- 5. fill valve --------------------------------------------------------------------------------
@@ -180,12 +187,12 @@ function updateRefillLatch(t: Tick, pct: number | undefined): { startBelowPct: n
 function decideValve(
   t: Tick,
   pct: number | undefined,
-  startBelowPct: number,
+  refill: RefillLatch,
 ): { holding?: string; startLimited: boolean } {
   const { s, c, now } = t;
   trackFill(t, pct);
-  const veto = valveVeto(t, pct) ?? checkFillGuards(t, pct);
-  const wish = valveWish(t, pct, veto, startBelowPct);
+  const veto = valveVeto(t, pct, refill.checkFill) ?? checkFillGuards(t, pct);
+  const wish = valveWish(t, pct, veto, refill.startBelowPct);
 
   const sw = nextSwitch(
     { on: s.valveOpen, changedAtMs: s.valveChangedAtMs, starts: s.valveOpenings },
@@ -213,14 +220,15 @@ function decideValve(
 }
 
 /** Safety vetoes: the fill valve closes at once, whatever the mode and the minimum times. */
-function valveVeto(t: Tick, pct: number | undefined): string | undefined {
+function valveVeto(t: Tick, pct: number | undefined, checkFill: boolean): string | undefined {
   const { s, input } = t;
   const level = input.level;
   const { highPct } = thresholds(t.rules, s);
   if (pct === undefined) return level.problem ? `level not usable (${level.problem})` : 'level not usable';
   if (level.highHighWet) return 'high-high probe wet';
   if (s.fillTrip) return fillTripText(s.fillTrip);
-  if (pct >= highPct) return `level ${roundTo(pct)}% at or above high threshold ${highPct}%`;
+  // A check fill stops at its own ceiling: it is wanted only with room below it (probeCheckFillWanted).
+  if (!checkFill && pct >= highPct) return `level ${roundTo(pct)}% at or above high threshold ${highPct}%`;
   if (s.lockout) return lockoutText(s.lockout.reason);
   return undefined;
 }

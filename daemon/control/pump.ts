@@ -21,7 +21,7 @@ export const DEGRADED_STOP_MARGIN_PCT = 5;
  * about 0.18 % of the distance per °C, several percent of the level over a day.
  */
 export const FILL_PROOF_RISE_PCT = 1;
-/** A check fill starts only with twice the proof's room below the high threshold (no chatter at it). */
+/** A check fill starts only with twice the proof's room below its ceiling (no chatter at it). */
 export const CHECK_FILL_ROOM_PCT = 2 * FILL_PROOF_RISE_PCT;
 /**
  * With the dry-run probe out of service, the pump may run this long without the level sensor showing
@@ -58,6 +58,18 @@ export function waterProvenAboveDryRunProbe(
 }
 
 /**
+ * How high a check fill may take the level: past the high threshold if need be (a probe cut while the tank
+ * stood full must not leave the pump off until someone comes), but no further than halfway to the brim,
+ * where `level-high` warns, and below a high-high probe. A level sensor stuck high over a low tank fills
+ * it for the no-rise time at most; a right one proves itself within FILL_PROOF_RISE_PCT of that room.
+ */
+export function checkFillCeilingPct(t: Pick<Tick, 'rules' | 'c'>, highPct: number): number {
+  const nearBrim = (highPct + 100) / 2;
+  const highHigh = t.rules.highHighPct;
+  return highHigh === undefined ? nearBrim : Math.min(nearBrim, highHigh - t.c.disagreeTolerancePct);
+}
+
+/**
  * The bottom probe reads dry but the level sensor reads well above it (and no wet witness probe settles
  * it): a refill does. If the probe is faulty, the level sensor rises with the fill (or the water reaches
  * a witness probe) and proves it: the pump then runs, protected by the level. If the level sensor is
@@ -72,9 +84,9 @@ export function probeCheckFillWanted(
   const { rules, input, s } = t;
   const probe = rules.dryRunProbe;
   const witness = rules.witnessProbe;
+  const room = pct <= checkFillCeilingPct(t, highPct) - CHECK_FILL_ROOM_PCT;
   // The bottom probe out of service and the level sensor no longer proven: a fill proves it again.
-  if (s.probeFault && !s.probeFault.levelProof)
-    return rules.pump !== undefined && pct < highPct - CHECK_FILL_ROOM_PCT;
+  if (s.probeFault && !s.probeFault.levelProof) return rules.pump !== undefined && room;
   return (
     rules.pump !== undefined &&
     probe !== undefined &&
@@ -82,7 +94,7 @@ export function probeCheckFillWanted(
     !s.probeFault &&
     (witness === undefined || input.level.probes[witness.id] === false) &&
     pct >= probe.pct + t.c.disagreeTolerancePct &&
-    pct < highPct - CHECK_FILL_ROOM_PCT
+    room
   );
 }
 

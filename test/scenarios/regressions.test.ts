@@ -111,6 +111,23 @@ describe('regressions found by the fault campaign', { timeout: SCENARIO_TIMEOUT_
     }
   });
 
+  it('a cut bottom-probe wire while the farm tank stands full: a check fill past the high threshold, not 38 days off', () => {
+    // Found by the campaign (seed 736350081): the probe cut on day 21.73 with the farm tank at 80 %, its
+    // high threshold, and no witness probe: no room for a check fill below it, and nothing draws from the
+    // tank while the pump is off: 918 h without water. A check fill may now go past the threshold.
+    const result = runSimulation({
+      config: exampleConfig(),
+      days: 24,
+      seed: 736350081,
+      faults: [parseFault('probe-open@21.73')],
+    });
+    const farm = result.tanks.find((t) => t.id === 'farm')!;
+    expect(farm.alarms['probe-fault']).toBe(1);
+    expect(farm.waterDeniedHours).toBeLessThan(2);
+    expect(farm.dryRuns).toBe(0);
+    expect(farm.overfills).toBe(0);
+  });
+
   it('a stuck echo that drifts with the air: temperature compensation alone is no proof that water came in', () => {
     // Found by the campaign (seed 2108561418): the ultrasonic stuck on day 10.77, the mains failed on day
     // 44.23; the bottom probe went dry and a check fill ran without water, but the compensation for the

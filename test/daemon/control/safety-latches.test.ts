@@ -220,6 +220,35 @@ describe('a cut dry-run probe wire (the bottom probe reads dry)', () => {
     );
   });
 
+  it('a bottom probe cut while the tank stands full: the check fill goes past the high threshold, no further than its ceiling', () => {
+    const onlyBottom = { electrodes: [{ id: 'bottom', heightMm: 80, pin: 17, role: 'dry-run' }] };
+    const c = new ControllerHarness(tank({ probes: onlyBottom }));
+    const highPct = c.rules.control.highPct;
+    const spec = (pct: number): ReadingSpec => ({
+      pct,
+      quality: 'disagree',
+      dryRunDry: true,
+      disagreement: { electrode: 'bottom', kind: 'probe-drier' },
+    });
+    // At the high threshold: no room below it, but a check fill above it proves the water.
+    c.tick(spec(highPct));
+    expect(c.last.outputs).toEqual({ valveOpen: true, pumpOn: false });
+    expect(c.events('valve').at(-1)?.reason).toMatch(/check the bottom probe/);
+    c.run(5 * MIN, (t) => spec(highPct + t / (5 * MIN)), MIN);
+    c.tick(spec(highPct + 1.2), MIN);
+    expect(c.state.probeFault).toMatchObject({ electrode: 'bottom', proof: 'fill' });
+    // Proven: the check is over; at the next tick the valve closes (above the high threshold), the pump runs.
+    c.tick(spec(highPct + 1.2), MIN);
+    expect(c.last.outputs).toEqual({ valveOpen: false, pumpOn: true });
+    expect(c.events('valve').at(-1)?.reason).toMatch(/at or above high threshold/);
+
+    // Halfway to the brim (where level-high warns) there is no room for a check: the pump stays off.
+    const near = new ControllerHarness(tank({ probes: onlyBottom }));
+    near.run(HOUR, spec((highPct + 100) / 2 - 1), MIN);
+    expect(near.last.outputs).toEqual({ valveOpen: false, pumpOn: false });
+    expect(near.last.status.faults.join()).toMatch(/check the bottom probe/);
+  });
+
   it('a frozen reading that the temperature compensation moves is no fill proof: the probe keeps its word', () => {
     const onlyBottom = { electrodes: [{ id: 'bottom', heightMm: 80, pin: 17, role: 'dry-run' }] };
     const c = new ControllerHarness(tank({ probes: onlyBottom }));
