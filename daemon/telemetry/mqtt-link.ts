@@ -77,6 +77,9 @@ export class MqttLink {
       reconnectPeriod: RECONNECT_MS,
       connectTimeout: CONNECT_TIMEOUT_MS,
       queueQoSZero: false,
+      // mqtt-packet's write cache is 65,536 two-byte Buffers (8 MB of RSS, measured) to save an allocation
+      // per packet: a few packets a second here. Off for the whole process (the embedded broker too).
+      writeCache: false,
       will: {
         topic: o.statusTopic,
         payload: Buffer.from('offline' satisfies GatewayStatus),

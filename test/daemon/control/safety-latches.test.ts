@@ -233,14 +233,20 @@ describe('a cut dry-run probe wire (the bottom probe reads dry)', () => {
     // At the high threshold: no room below it, but a check fill above it proves the water.
     c.tick(spec(highPct));
     expect(c.last.outputs).toEqual({ valveOpen: true, pumpOn: false });
-    expect(c.events('valve').at(-1)?.reason).toMatch(/check the bottom probe/);
+    expect(c.events('valve').at(-1)).toMatchObject({
+      open: true,
+      reason: expect.stringMatching(/check the bottom probe/),
+    });
     c.run(5 * MIN, (t) => spec(highPct + t / (5 * MIN)), MIN);
     c.tick(spec(highPct + 1.2), MIN);
     expect(c.state.probeFault).toMatchObject({ electrode: 'bottom', proof: 'fill' });
     // Proven: the check is over; at the next tick the valve closes (above the high threshold), the pump runs.
     c.tick(spec(highPct + 1.2), MIN);
     expect(c.last.outputs).toEqual({ valveOpen: false, pumpOn: true });
-    expect(c.events('valve').at(-1)?.reason).toMatch(/at or above high threshold/);
+    expect(c.events('valve').at(-1)).toMatchObject({
+      open: false,
+      reason: expect.stringMatching(/at or above high threshold/),
+    });
 
     // Halfway to the brim (where level-high warns) there is no room for a check: the pump stays off.
     const near = new ControllerHarness(tank({ probes: onlyBottom }));
