@@ -3,6 +3,7 @@
 // has no RTC, boots with a stale time and may reach an NTP server only through the VPN tunnel.
 
 import { existsSync } from 'node:fs';
+import { timeZone, type TimeZone } from './time-zone.js';
 
 export interface Clock {
   /** Clock milliseconds per real millisecond: 1, except on the simulator run faster than real time. */
@@ -111,26 +112,17 @@ export class ManualClock implements Clock {
 }
 
 /**
- * Local minute of the day in a time zone. Intl is slow, so the UTC offset is computed once and reused
- * until the next quarter hour boundary (offsets change only at DST transitions, on those boundaries).
+ * Local minute of the day in a time zone. The UTC offset is looked up once and reused until the next
+ * quarter hour boundary (offsets change only at DST transitions, on those boundaries).
  */
 export class LocalTime {
-  private readonly format: Intl.DateTimeFormat;
+  private readonly zone: TimeZone;
   private offsetMs = 0;
   private validUntilMs = -Infinity;
   private validFromMs = Infinity;
 
-  constructor(timeZone: string) {
-    this.format = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
+  constructor(timeZoneName: string) {
+    this.zone = timeZone(timeZoneName);
   }
 
   minuteOfDay(wallMs: number): number {
@@ -148,18 +140,7 @@ export class LocalTime {
 
   private offsetAt(wallMs: number): number {
     if (wallMs >= this.validFromMs && wallMs < this.validUntilMs) return this.offsetMs;
-    const parts = Object.fromEntries(
-      this.format.formatToParts(new Date(wallMs)).map((p) => [p.type, p.value]),
-    );
-    const asUtc = Date.UTC(
-      +parts.year!,
-      +parts.month! - 1,
-      +parts.day!,
-      +parts.hour!,
-      +parts.minute!,
-      +parts.second!,
-    );
-    this.offsetMs = asUtc - Math.floor(wallMs / 1000) * 1000;
+    this.offsetMs = this.zone.offsetMsAt(wallMs);
     const quarter = 15 * 60_000;
     this.validFromMs = Math.floor(wallMs / quarter) * quarter;
     this.validUntilMs = this.validFromMs + quarter;

@@ -10,6 +10,7 @@ import { percentOf, tankShape, type TankShape } from '../level/geometry.js';
 import { configSchema, levelSampleIntervalMs, type Config, type TankConfig } from './schema.js';
 import { checkHardware, reservedPins } from './hardware-checks.js';
 import { unknownNotifyTanks } from './notify-schema.js';
+import { timeZoneProblem } from '../time-zone.js';
 
 export interface ConfigProblem {
   path: string;
@@ -107,14 +108,8 @@ function crossChecks(config: Config, input: unknown): ConfigProblem[] {
   const add = (path: (string | number)[], message: string) =>
     problems.push({ path: formatPath(path), message });
 
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: config.gateway.timezone });
-  } catch {
-    add(
-      ['gateway', 'timezone'],
-      `unknown time zone "${config.gateway.timezone}" (use an IANA name like Europe/Paris)`,
-    );
-  }
+  const zoneProblem = timeZoneProblem(config.gateway.timezone);
+  if (zoneProblem) add(['gateway', 'timezone'], zoneProblem);
   if (config.mqtt.broker === 'external' && !config.mqtt.url) {
     add(['mqtt', 'url'], 'is required when mqtt.broker is external');
   }

@@ -27,7 +27,7 @@ import {
 import { levelUsable } from './level-usable.js';
 import { decidePump, probeCheckFillWanted } from './pump.js';
 import { nextSwitch, VALVE_WORDS } from './switching.js';
-import { thresholds } from './thresholds.js';
+import { nearBrimPct, thresholds } from './thresholds.js';
 import { startTick, type ControlRules, type Tick } from './tick.js';
 import { inWindow, refillWindowAllows } from './windows.js';
 import {
@@ -145,7 +145,7 @@ function assessLevel(t: Tick): number | undefined {
     pct !== undefined && pct < c.criticalPct,
     () => `Level critical (below ${c.criticalPct}%)`,
   );
-  t.alarm('level-high', pct !== undefined && pct >= (highPct + 100) / 2, () => 'Level high: near the brim');
+  t.alarm('level-high', pct !== undefined && pct >= nearBrimPct(highPct), () => 'Level high: near the brim');
   t.alarm(
     'clock-unsynced',
     c.refillWindows.length > 0 && input.localMinuteOfDay === undefined,

@@ -4,6 +4,7 @@
 
 import { MINUTE_MS, roundTo } from '../units.js';
 import { levelAgreesWithProbes } from './level-usable.js';
+import { mark } from './pump.js';
 import type { Tick } from './tick.js';
 import type { Fill, FillTrip } from './types.js';
 
@@ -72,7 +73,7 @@ export function trackFill(t: Tick, pct: number | undefined): void {
   s.fill = {
     startedAtMs: now,
     startLitres: input.level.litres,
-    startEchoPct: input.level.echoPct ?? pct,
+    startEchoPct: mark(input.level, pct).echoPct,
     openMsBefore: 0,
     riseCheck: { openMsSum: 0, risePctSum: 0 },
     ...(s.valveOpen ? { openSegment: { atMs: now, pct } } : {}),

@@ -8,6 +8,7 @@
 
 import type { PumpConfig } from '../config/schema.js';
 import { nextSwitch, PUMP_WORDS } from './switching.js';
+import { nearBrimPct } from './thresholds.js';
 import type { Tick } from './tick.js';
 import type { LevelReading } from '../level/estimator.js';
 import type { LevelProof } from './types.js';
@@ -64,7 +65,7 @@ export function waterProvenAboveDryRunProbe(
  * it for the no-rise time at most; a right one proves itself within FILL_PROOF_RISE_PCT of that room.
  */
 export function checkFillCeilingPct(t: Pick<Tick, 'rules' | 'c'>, highPct: number): number {
-  const nearBrim = (highPct + 100) / 2;
+  const nearBrim = nearBrimPct(highPct);
   const highHigh = t.rules.highHighPct;
   return highHigh === undefined ? nearBrim : Math.min(nearBrim, highHigh - t.c.disagreeTolerancePct);
 }
@@ -201,7 +202,8 @@ interface LevelMark {
   echoPct?: number;
 }
 
-function mark(level: LevelReading, pct: number): LevelMark {
+/** A level and its uncompensated twin, to tell later whether the water moved (waterMoved). */
+export function mark(level: LevelReading, pct: number): LevelMark {
   return { pct, echoPct: level.echoPct ?? pct };
 }
 

@@ -24,6 +24,11 @@ export interface ThresholdProblem {
   message: string;
 }
 
+/** Halfway from the high threshold to the brim: where `level-high` warns, and a check fill's ceiling. */
+export function nearBrimPct(highPct: number): number {
+  return (highPct + 100) / 2;
+}
+
 const pct = (x: number) => `${Math.round(x * 100) / 100}%`;
 
 export function thresholdProblems(v: ThresholdValues): ThresholdProblem[] {

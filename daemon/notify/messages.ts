@@ -3,6 +3,7 @@
 
 import type { TankStatePayload } from '../telemetry/topics.js';
 import type { Notice, QueueItem } from './policy.js';
+import { timeZone } from '../time-zone.js';
 
 export interface MessageContext {
   gateway: { id: string; name?: string; timezone: string };
@@ -86,15 +87,13 @@ function dailyReport(ctx: MessageContext): string[] {
   return lines;
 }
 
-function localTime(iso: string, timeZone: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(d);
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "1 Dec, 06:05" in the gateway's zone (what Intl's en-GB day, short month, 2-digit h23 time gives). */
+function localTime(iso: string, zoneName: string): string {
+  const ms = new Date(iso).getTime();
+  if (Number.isNaN(ms)) return iso;
+  const local = new Date(ms + timeZone(zoneName).offsetMsAt(ms));
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${local.getUTCDate()} ${MONTHS[local.getUTCMonth()]}, ${two(local.getUTCHours())}:${two(local.getUTCMinutes())}`;
 }

@@ -59,6 +59,8 @@ export const DEPENDS = [
   'mosquitto (>= 2.0)',
   'wireguard-tools',
   'nftables',
+  // The time zones (gateway.timezone) come from its files: Intl's ICU would cost ~6 MB more RSS.
+  'tzdata',
 ];
 /**
  * openvpn: only for an imported .ovpn profile; gpiod: GPIO through the character device (Trixie, Pi 5);

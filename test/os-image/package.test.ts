@@ -110,7 +110,7 @@ describe('the Debian package', () => {
     expect(field(v1.deb, 'Version')).toBe(pkg.version);
     expect(field(v1.deb, 'Architecture')).toBe('amd64');
     const depends = field(v1.deb, 'Depends').split(/,\s*/);
-    for (const d of ['mosquitto', 'wireguard-tools', 'nftables', 'adduser', 'libc6', 'libstdc++6'])
+    for (const d of ['mosquitto', 'wireguard-tools', 'nftables', 'tzdata', 'adduser', 'libc6', 'libstdc++6'])
       expect(depends.some((x) => x.split(' ')[0] === d)).toBe(true);
     expect(field(v1.deb, 'Recommends').split(/,\s*/)).toEqual(expect.arrayContaining(['openvpn', 'gpiod']));
     expect(Number(field(v1.deb, 'Installed-Size'))).toBe(v1.installedKiB);

@@ -33,6 +33,8 @@ const REQUIRED = [
   ['rabbitmq-server', 'rabbitmq-server', '/usr/lib/rabbitmq/bin/rabbitmq-server'],
   ['epmd', 'erlang-base', '/usr/bin/epmd'],
   ['prlimit', 'util-linux', '/usr/bin/prlimit'],
+  // gateway.timezone is read from the tz database's files (daemon/time-zone.ts): no command, only files.
+  ['/usr/share/zoneinfo', 'tzdata', '/usr/share/zoneinfo/Europe/Paris'],
 ];
 
 function have(command, absolute) {
