@@ -1,12 +1,13 @@
-// The daemon's version, from its package.json (in a checkout and in the Debian package alike:
-// dist/daemon/version.js is two levels below it).
+// The daemon's version, from its package.json (in a checkout and in the Debian package alike).
 
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { packageRoot } from './package-root.js';
 
 let cached: Promise<string> | undefined;
 
 export function packageVersion(): Promise<string> {
-  cached ??= readFile(new URL('../../package.json', import.meta.url), 'utf8').then(
+  cached ??= readFile(join(packageRoot(), 'package.json'), 'utf8').then(
     (text) => (JSON.parse(text) as { version?: string }).version ?? 'unknown',
     () => 'unknown',
   );

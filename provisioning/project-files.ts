@@ -1,13 +1,12 @@
-// Files shipped with smart-tank that provisioning reads (hardware/examples/): found relative to this
-// module both when run from the sources (provisioning/) and from the build (dist/provisioning/).
+// Files shipped with smart-tank that provisioning reads (hardware/examples/), in the package's root (from
+// the sources, tsc's dist/ and the bundled command alike).
 
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../daemon/package-root.js';
 
 export function projectPath(relative: string): string {
-  for (const up of ['../', '../../']) {
-    const candidate = fileURLToPath(new URL(up + relative, import.meta.url));
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`${relative} is not where smart-tank keeps it (installed incompletely?)`);
+  const file = join(packageRoot(), relative);
+  if (!existsSync(file)) throw new Error(`${file} is missing: smart-tank is installed incompletely`);
+  return file;
 }

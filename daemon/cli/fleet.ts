@@ -2,8 +2,8 @@
 // gateway, the fleet page, /metrics) and `smart-tank fleet check --config FILE` (its config, every
 // problem at once). Loaded only when called: a gateway never loads the fleet's code.
 
-import { readFile } from 'node:fs/promises';
 import { SystemClock } from '../clock.js';
+import { packageVersion } from '../version.js';
 import { loadFleetConfig } from '../fleet/config.js';
 import { createLogger, type LogLevel } from '../log.js';
 import { parseCommand, UsageError } from './args.js';
@@ -58,15 +58,4 @@ export async function fleetCommand(argv: string[], io: CliIo): Promise<number> {
     version: await packageVersion(),
   });
   return serveUntilSignal(service, log, io, 'fleet service');
-}
-
-async function packageVersion(): Promise<string> {
-  try {
-    const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }

@@ -3,8 +3,8 @@
 // board already use, and the pin profile (relay board) the valves and pump must match.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import { parse } from 'yaml';
 import { pinProfileSchema, type PinProfile, type UltrasonicDeviceConfig } from './hardware-schema.js';
 import type { Config } from './schema.js';
@@ -202,17 +202,12 @@ export function resolvePinProfile(config: Config): PinProfile | undefined {
 
 let cachedProfilesDir: string | null | undefined;
 
-/** hardware/profiles of this package, found upward from this module (works from source and from dist). */
+/** hardware/profiles of this package (in a checkout and in the Debian package alike). */
 export function profilesDir(): string | undefined {
   if (cachedProfilesDir !== undefined) return cachedProfilesDir ?? undefined;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'hardware', 'profiles');
-    if (existsSync(candidate)) return (cachedProfilesDir = candidate);
-    dir = dirname(dir);
-  }
-  cachedProfilesDir = null;
-  return undefined;
+  const candidate = join(packageRoot(), 'hardware', 'profiles');
+  cachedProfilesDir = existsSync(candidate) ? candidate : null;
+  return cachedProfilesDir ?? undefined;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

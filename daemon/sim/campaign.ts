@@ -4,8 +4,10 @@
 // failing run comes with the exact `smart-tank sim` line that replays it.
 
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
+import { packageRoot } from '../package-root.js';
 import { roundTo } from '../units.js';
 import { FAULT_KINDS, type FaultKind } from '../../drivers/sim/faults.js';
 import { seededRandom } from '../../drivers/sim/rng.js';
@@ -108,6 +110,9 @@ export function reproLine(plan: RunPlan, days: number, configFile: string): stri
   return `smart-tank sim --days ${days} --seed ${plan.seed} ${faults} --config ${configFile} --json`;
 }
 
+/** tsc's output (the bundled daemon in dist/daemon/cli/ has no file beside it to start a thread from). */
+const WORKER_FILE = join(packageRoot(), 'dist', 'daemon', 'sim', 'campaign-worker.js');
+
 /** Runs the plans on a pool of worker threads; results come back in plan order. */
 export async function runCampaign(config: Config, o: CampaignOptions): Promise<CampaignSummary> {
   const started = performance.now();
@@ -117,7 +122,7 @@ export async function runCampaign(config: Config, o: CampaignOptions): Promise<C
   let next = 0;
   let done = 0;
   const worker = async () => {
-    const w = new Worker(new URL('./campaign-worker.js', import.meta.url), {
+    const w = new Worker(WORKER_FILE, {
       workerData: { configFile: o.configFile, days: o.days },
     });
     try {

@@ -15,6 +15,7 @@ import { dirname, extname, join, posix, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import type { Logger } from '../log.js';
+import { packageRoot } from '../package-root.js';
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -57,11 +58,7 @@ const SOURCE_MAP_LINE = /\n\/\/# sourceMappingURL=\S+\s*$/;
  */
 const BLOCK_COMMENT = /\/\*[^]*?\*\//g;
 
-/** The package's root, from this file in dist/daemon/web/ or (tests) daemon/web/. */
-const PACKAGE_ROOT = join(
-  dirname(new URL(import.meta.url).pathname),
-  ...(new URL(import.meta.url).pathname.includes(`${sep}dist${sep}`) ? ['..', '..', '..'] : ['..', '..']),
-);
+const PACKAGE_ROOT = packageRoot();
 /** The client directory in a source checkout or a package: daemon/web/client. */
 export const DEFAULT_CLIENT_DIR = join(PACKAGE_ROOT, 'daemon', 'web', 'client');
 /** Compressed assets by content hash, filled by `npm run build`. */

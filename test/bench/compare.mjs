@@ -321,13 +321,23 @@ export function procStat(pid) {
   return { cpuMs: (ticks * 1000) / CLK_TCK, rssMb: rssKb / 1024 };
 }
 
-async function measureIdle(child) {
+/**
+ * CPU over the window, and RSS sampled every second through it: the median (one sample is at the mercy of
+ * V8's next scavenge or memory reducer), with the lowest and highest.
+ */
+export async function measureIdle(child, windowMs = IDLE_WINDOW_MS) {
   const a = procStat(child.pid);
   const t0 = performance.now();
-  await sleep(IDLE_WINDOW_MS);
+  const rss = [];
+  while (performance.now() - t0 < windowMs) {
+    await sleep(Math.min(1000, windowMs));
+    rss.push(procStat(child.pid).rssMb);
+  }
   const b = procStat(child.pid);
+  rss.sort((x, y) => x - y);
   return {
-    rssMb: round1(b.rssMb),
+    rssMb: round1(rss[rss.length >> 1]),
+    rssRangeMb: [round1(rss[0]), round1(rss[rss.length - 1])],
     idleCpuPct: round2(((b.cpuMs - a.cpuMs) / (performance.now() - t0)) * 100),
   };
 }

@@ -13,7 +13,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareBench, procStat } from './compare.mjs';
+import { compareBench, measureIdle as measureIdleIn, procStat } from './compare.mjs';
 import { pizeroBench } from './pizero.mjs';
 import { benchRows, markdownTable } from './table.mjs';
 import { webBench } from './web.mjs';
@@ -137,12 +137,8 @@ function campaignBench() {
 
 async function measureIdle(child, settleMs, windowMs) {
   await sleep(settleMs);
-  const a = procStat(child.pid);
-  const t0 = performance.now();
-  await sleep(windowMs);
-  const b = procStat(child.pid);
-  const elapsed = performance.now() - t0;
-  return { cpuPct: ((b.cpuMs - a.cpuMs) / elapsed) * 100, rssMb: b.rssMb };
+  const m = await measureIdleIn(child, windowMs);
+  return { cpuPct: m.idleCpuPct, rssMb: m.rssMb };
 }
 
 async function daemonBench() {

@@ -6,6 +6,8 @@ const fmt = (x, digits = 1) =>
     ? '—'
     : Number(x).toLocaleString('en', { maximumFractionDigits: digits });
 const ratio = (a, b) => (a && b ? `×${fmt(a / b, 2)}` : '—');
+/** " [low-high]" of the RSS samples behind a median, when the bench kept them. */
+const range = (m) => (m.rssRangeMb ? ` [${fmt(m.rssRangeMb[0])}-${fmt(m.rssRangeMb[1])}]` : '');
 
 /** @typedef {{ measure: string, figure: string, reference: string, ratio: string, goal: string, how: string }} Row */
 
@@ -80,16 +82,16 @@ const ROWS = {
     return [
       {
         measure: 'RSS: daemon (Mosquitto client, dashboard) vs floor',
-        figure: `${fmt(p.daemon.rssMb)} MB (${r.tuningFlag}: ${fmt(t.daemon.rssMb)})`,
-        reference: `floor ${fmt(p.floor.rssMb)} MB (${fmt(t.floor.rssMb)})`,
+        figure: `${fmt(p.daemon.rssMb)} MB${range(p.daemon)} (${r.tuningFlag}: ${fmt(t.daemon.rssMb)})`,
+        reference: `floor ${fmt(p.floor.rssMb)} MB${range(p.floor)} (${fmt(t.floor.rssMb)})`,
         ratio: `${ratio(p.daemon.rssMb, p.floor.rssMb)} (${ratio(t.daemon.rssMb, t.floor.rssMb)})`,
         goal: '≤ ×1.2',
-        how: 'VmRSS at rest, 35 s after start, same run',
+        how: 'VmRSS at rest: median of 20 samples, one a second from 35 s after start; same run',
       },
       {
         measure: 'RSS: daemon vs Node-RED (paper flow + the rule)',
         figure: `${fmt(p.daemon.rssMb)} MB`,
-        reference: `Node-RED ${fmt(p.nodeRed.rssMb)} MB (${fmt(t.nodeRed.rssMb)})`,
+        reference: `Node-RED ${fmt(p.nodeRed.rssMb)} MB${range(p.nodeRed)} (${fmt(t.nodeRed.rssMb)})`,
         ratio: `${ratio(p.daemon.rssMb, p.nodeRed.rssMb)} (${ratio(t.daemon.rssMb, t.nodeRed.rssMb)})`,
         goal: '≤ ×0.6',
         how: 'VmRSS at rest, same run',
