@@ -1,8 +1,9 @@
 // GPIO through the character device (/dev/gpiochipN) with the gpiod tools: Raspberry Pi OS Trixie and
 // the Pi 5, where /sys/class/gpio is gone (onoff issue #206). Offsets on the header's chip are the BCM
-// numbers. A level change restarts that line's gpioset: the tools (unlike a library) cannot change a held
-// line's value, and Raspberry Pi kernels keep an output's level when its holder lets go, so the relay
-// does not drop between the two processes; config.txt `gpio=` lines cover the time before the daemon.
+// numbers. A level change goes to the line's interactive gpioset where libgpiod 2 has that mode; else it
+// restarts that line's gpioset (the plain tools cannot change a held line's value), and Raspberry Pi
+// kernels keep an output's level when its holder lets go, so the relay does not drop between the two
+// processes; config.txt `gpio=` lines cover the time before the daemon. Inputs: one gpioget per sample.
 
 import type { ChipEntry, GpiodTools, HeldLine } from './gpiod-tools.js';
 import { GpioError, type Bias, type GpioBackend, type InputLines, type OutputLine } from './types.js';
@@ -26,6 +27,17 @@ export class ChardevGpioBackend implements GpioBackend {
     return {
       set: async (high) => {
         if (held?.alive && high === level) return;
+        if (held?.alive && held.set) {
+          // An unconfirmed change falls through to a new gpioset at the wanted level.
+          const changed = await held.set(high).then(
+            () => true,
+            () => false,
+          );
+          if (changed) {
+            level = high;
+            return;
+          }
+        }
         await held?.release();
         held = undefined;
         try {

@@ -4,7 +4,9 @@
 // argument arrays only, never a shell. An output is held by one long-running gpioset per line: the
 // kernel keeps a requested line's level only while the requesting process lives. libgpiod 2's gpioset
 // confirms its request (--banner); 1.6's prints nothing on success, so there `gpioinfo` is asked: the line
-// must be free before, and in use while our gpioset lives, after.
+// must be free before, and in use while our gpioset lives, after. Where libgpiod 2's gpioset was built
+// with its interactive mode (`-i`, listed by `gpioset --help`), the holder stays for the output's life and
+// takes each new level as a `set` command, confirmed by `get`: no process per relay switch.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -32,12 +34,16 @@ export interface ChipEntry {
 export interface HeldLine {
   /** False once the gpioset process has gone (then the line is no longer held). */
   readonly alive: boolean;
+  /** Changes the held line's level in place (interactive gpioset only); resolves once it is confirmed. */
+  set?(high: boolean): Promise<void>;
   release(): Promise<void>;
 }
 
 export interface GpiodTools {
   readonly major: 1 | 2;
   readonly version: string;
+  /** gpioset has its interactive mode (libgpiod 2 built with it): held lines change level in place. */
+  readonly interactive: boolean;
   detect(): Promise<ChipEntry[]>;
   get(chip: string, offsets: readonly number[], bias: Bias): Promise<boolean[]>;
   hold(chip: string, offset: number, high: boolean): Promise<HeldLine>;
@@ -53,6 +59,8 @@ export async function openGpiodTools(binDir?: string): Promise<GpiodTools> {
   if (major !== 1 && major !== 2)
     throw new GpioError(`libgpiod v${m[1]} tools are not supported (1.x or 2.x)`);
   const version = m[0];
+  const interactive =
+    major === 2 && /--interactive/.test(await run(tool('gpioset'), ['--help']).catch(() => ''));
 
   const biasArgs = (bias: Bias): string[] => {
     if (bias === 'as-is') return [];
@@ -63,6 +71,7 @@ export async function openGpiodTools(binDir?: string): Promise<GpiodTools> {
   return {
     major,
     version,
+    interactive,
     async detect() {
       const out = await run(tool('gpiodetect'), []);
       // Same in both versions: "gpiochip0 [pinctrl-bcm2711] (58 lines)"
@@ -82,6 +91,12 @@ export async function openGpiodTools(binDir?: string): Promise<GpiodTools> {
     },
     async hold(chip, offset, high) {
       const assignment = `${offset}=${high ? 1 : 0}`;
+      if (major === 2 && interactive)
+        return holdInteractive(
+          tool('gpioset'),
+          ['--banner', '-i', '-C', CONSUMER, '-c', chip, assignment],
+          offset,
+        );
       if (major === 2)
         return holdLine(tool('gpioset'), ['--banner', '-C', CONSUMER, '-c', chip, assignment], {
           banner: /Setting line/,
@@ -165,10 +180,26 @@ export function gpiodHint(message: string): string {
 type HoldSign = { banner: RegExp } | { inUse: () => Promise<boolean> };
 
 function holdLine(file: string, args: string[], sign: HoldSign): Promise<HeldLine> {
+  return startHolder(file, args, sign, 'ignore').then((holder) => holder.held);
+}
+
+/** A started gpioset that holds its line, with its stdin (interactive mode) and what it printed. */
+interface Holder {
+  held: HeldLine;
+  child: ChildProcess;
+  stdout(): string;
+}
+
+function startHolder(
+  file: string,
+  args: string[],
+  sign: HoldSign,
+  stdin: 'ignore' | 'pipe',
+): Promise<Holder> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(file, args, { stdio: [stdin, 'pipe', 'pipe'] });
     } catch (err) {
       reject(toolError(file, args, err as Error, ''));
       return;
@@ -194,7 +225,7 @@ function holdLine(file: string, args: string[], sign: HoldSign): Promise<HeldLin
       if (started || !alive) return;
       started = true;
       clearTimeout(startTimer);
-      resolve(held);
+      resolve({ held, child, stdout: () => stdout });
     };
     const startTimer = setTimeout(() => {
       if (started) return;
@@ -204,6 +235,8 @@ function holdLine(file: string, args: string[], sign: HoldSign): Promise<HeldLin
       );
     }, HOLD_START_TIMEOUT_MS);
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // A write to a gpioset that just died: its close event says so.
+    child.stdin?.on('error', () => undefined);
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
       if ('banner' in sign && sign.banner.test(stdout)) ready();
@@ -232,4 +265,65 @@ async function pollUntilInUse(inUse: () => Promise<boolean>, done: () => boolean
     if (await inUse().catch(() => false)) return ready();
     await new Promise((r) => setTimeout(r, V1_HOLD_POLL_MS));
   }
+}
+
+/** gpioset's prompt: printed by itself when stdout is not a terminal, once ready and after each command. */
+const PROMPT = 'gpioset> ';
+
+/**
+ * libgpiod 2 built with its interactive mode: one gpioset for the output's life. A level change is a
+ * `set`, then a `get` that must read the new level back. Released by SIGTERM (never by closing stdin:
+ * gpioset's prompt loop spins on end of input).
+ */
+async function holdInteractive(file: string, args: string[], offset: number): Promise<HeldLine> {
+  const holder = await startHolder(file, args, { banner: /Setting line[^]*gpioset> / }, 'pipe');
+  let queue: Promise<unknown> = Promise.resolve();
+  const ask = (commands: string[]): Promise<string> => {
+    const answer = queue.then(() => exchange(holder, commands));
+    queue = answer.catch(() => undefined);
+    return answer;
+  };
+  return {
+    get alive() {
+      return holder.held.alive;
+    },
+    async set(high) {
+      const value = high ? 1 : 0;
+      const answer = await ask([`set ${offset}=${value}`, `get ${offset}`]);
+      const m = new RegExp(`"?${offset}"?=(active|inactive)`).exec(answer);
+      if (!m || (m[1] === 'active') !== high)
+        throw new GpioError(
+          `${file} (interactive): set ${offset}=${value} not confirmed: "${answer.replaceAll(PROMPT, '').trim()}"`,
+        );
+    },
+    release: () => holder.held.release(),
+  };
+}
+
+/** Writes commands to an interactive gpioset; resolves with what it printed once it prompts after each. */
+function exchange(holder: Holder, commands: string[]): Promise<string> {
+  const { child } = holder;
+  const from = holder.stdout().length;
+  const what = `${commands.join('; ')}`;
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      child.off('close', onClose);
+      if (err) reject(err);
+      else resolve(holder.stdout().slice(from));
+    };
+    const onData = () => {
+      if (holder.stdout().slice(from).split(PROMPT).length > commands.length) done();
+    };
+    const onClose = () => done(new GpioError(`gpioset (interactive) exited before answering "${what}"`));
+    const timer = setTimeout(
+      () => done(new GpioError(`gpioset (interactive): no answer to "${what}" within ${TOOL_TIMEOUT_MS} ms`)),
+      TOOL_TIMEOUT_MS,
+    );
+    if (!holder.held.alive) return onClose();
+    child.stdout!.on('data', onData);
+    child.once('close', onClose);
+    child.stdin!.write(commands.map((c) => `${c}\n`).join(''));
+  });
 }

@@ -27,6 +27,11 @@ function trixie(version: string) {
   return {
     root,
     state: () => JSON.parse(readFileSync(state, 'utf8')) as FakeState,
+    /** How many times the fake `tool` was started (one line per start in STATE.starts). */
+    starts: (tool: string) =>
+      readFileSync(`${state}.starts`, 'utf8')
+        .split('\n')
+        .filter((l) => l === tool).length,
     setInput: (offset: number, high: boolean) => {
       let s: FakeState;
       try {
@@ -131,6 +136,87 @@ describe.each(['1.6.3', '2.1.3'])(
     });
   },
 );
+
+describe('relay switching on libgpiod 2: processes per switch', () => {
+  afterEach(() => {
+    delete process.env.FAKE_GPIOD_INTERACTIVE;
+  });
+
+  /** Opens a relay, switches it 20 times, closes it: the fake's log, its gpioset starts, the holders. */
+  async function switchTwenty(interactive: boolean) {
+    const pi = trixie('2.1.3');
+    process.env.FAKE_GPIOD_INTERACTIVE = interactive ? '1' : '0';
+    const tools = await openGpiodTools(FAKE_TOOLS);
+    expect(tools.interactive).toBe(interactive);
+    const { backend } = await selectGpioBackend(
+      { backend: 'chardev' },
+      { root: pi.root, openTools: async () => tools },
+    );
+    const pump = new GpioOutput(backend, 22, false, 'pump');
+    outputs.push(pump);
+    await pump.open();
+    const holder = pi.state().holders['22'];
+    const holders = new Set<number>();
+    for (let i = 0; i < 20; i++) {
+      await pump.write(i % 2 === 0);
+      expect(pi.state().levels['22'], `switch ${i + 1}`).toBe(i % 2 === 0);
+      holders.add(pi.state().holders['22']!);
+    }
+    await pump.close();
+    return { state: pi.state(), gpiosets: pi.starts('gpioset'), holder, holders };
+  }
+
+  it("an interactive gpioset holds the line for the output's life: 1 process for 20 switches", async () => {
+    const { state, gpiosets, holder, holders } = await switchTwenty(true);
+    expect(gpiosets).toBe(1);
+    expect([...holders]).toEqual([holder]);
+    expect(state.log).toEqual(['22=0', ...Array.from({ length: 20 }, (_, i) => `22=${i % 2 === 0 ? 1 : 0}`)]);
+    expect(state.holders).toEqual({}); // released on close
+  });
+
+  it('without the interactive mode (a build without editline): one gpioset per switch, the same levels', async () => {
+    const { state, gpiosets, holders } = await switchTwenty(false);
+    expect(gpiosets).toBe(21);
+    expect(holders.size).toBe(20);
+    expect(state.log).toEqual(['22=0', ...Array.from({ length: 20 }, (_, i) => `22=${i % 2 === 0 ? 1 : 0}`)]);
+  });
+
+  it('an interactive gpioset that died is replaced by a new one at the wanted level', async () => {
+    const pi = trixie('2.1.3');
+    const { backend } = await selectGpioBackend(
+      { backend: 'chardev' },
+      { root: pi.root, openTools: () => openGpiodTools(FAKE_TOOLS) },
+    );
+    const valve = new GpioOutput(backend, 5, false, 'valve');
+    outputs.push(valve);
+    await valve.open();
+    const first = pi.state().holders['5']!;
+    process.kill(first, 'SIGKILL');
+    await until(() => !isAlive(first));
+    await valve.write(true);
+    expect(pi.state().levels['5']).toBe(true);
+    expect(pi.state().holders['5']).not.toBe(first);
+    expect(pi.starts('gpioset')).toBe(2);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for a condition (a process to go), bounded by a generous deadline. */
+async function until(condition: () => boolean, deadlineMs = 10_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${deadlineMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('chardev errors name the fix', () => {
   it('missing tools: install gpiod', async () => {

@@ -4,11 +4,16 @@
 // every level change, so a test can see what the pins did. gpioset holds its line until SIGTERM/SIGINT,
 // like the real one; a second request of a held line fails with "Device or resource busy".
 // FAKE_GPIOD_START_DELAY_MS makes gpioset take that long before it requests its line (a loaded machine).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// libgpiod 2's gpioset has its interactive mode (-i: set/get/exit on stdin, a "gpioset> " prompt when
+// stdout is no terminal) unless FAKE_GPIOD_INTERACTIVE=0 (a build without editline). Every start of a
+// tool is a line in FAKE_GPIOD_STATE.starts (processes per relay switch, per sample).
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 const [tool, ...args] = process.argv.slice(2);
 const version = process.env.FAKE_GPIOD_VERSION ?? '2.1.3';
 const major = Number(version.split('.')[0]);
+const interactive = major === 2 && process.env.FAKE_GPIOD_INTERACTIVE !== '0';
 const stateFile = process.env.FAKE_GPIOD_STATE;
 const chips = [{ name: 'gpiochip0', label: process.env.FAKE_GPIOD_LABEL ?? 'pinctrl-bcm2711', lines: 58 }];
 
@@ -17,6 +22,17 @@ const load = () =>
     ? { consumers: {}, ...JSON.parse(readFileSync(stateFile, 'utf8')) }
     : { levels: {}, holders: {}, consumers: {}, log: [] };
 const save = (s) => writeFileSync(stateFile, JSON.stringify(s));
+/** The live process holding a line: the kernel frees a line when its holder dies, even by SIGKILL. */
+const heldBy = (s, o) => {
+  const pid = s.holders[o];
+  if (pid === undefined) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+};
 const die = (msg) => {
   process.stderr.write(`${tool}: ${msg}\n`);
   process.exit(1);
@@ -26,6 +42,16 @@ if (args.includes('--version') || args.includes('-v')) {
   process.stdout.write(`${tool} (libgpiod) v${version}\nCopyright (C) 2017-2023 Bartosz Golaszewski\n`);
   process.exit(0);
 }
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(
+    `Usage: ${tool} [OPTIONS] <line=value>...\n\nOptions:\n      --banner\t\tdisplay a banner\n`,
+  );
+  if (tool === 'gpioset' && interactive)
+    process.stdout.write('  -i, --interactive\tset the lines then wait for additional set commands\n');
+  process.exit(0);
+}
+// One line per start, appended (atomic), not in the state file: concurrent tools would lose updates.
+if (stateFile) appendFileSync(`${stateFile}.starts`, `${tool}\n`);
 
 function parse(spec) {
   // Options with a value, per version; everything else that starts with - is a flag.
@@ -41,6 +67,8 @@ function parse(spec) {
     else if (withValue.includes(a)) opts[a] = spec[++i];
     else if (a.startsWith('-') && a.length > 1 && !/^-\d/.test(a)) {
       if (major === 1 && ['-c', '-C', '--banner'].includes(a))
+        die(`invalid option -- '${a.replace(/^-+/, '')}'`);
+      if (['-i', '--interactive'].includes(a) && !(tool === 'gpioset' && interactive))
         die(`invalid option -- '${a.replace(/^-+/, '')}'`);
       opts[a] = true;
     } else rest.push(a);
@@ -81,7 +109,7 @@ switch (tool) {
     const s = load();
     const values = rest.map((o) => {
       if (Number(o) >= chip.lines) die(`offset ${o} out of range`);
-      if (s.holders[o])
+      if (heldBy(s, o))
         die(
           major === 1
             ? 'error reading GPIO values: Device or resource busy'
@@ -102,7 +130,7 @@ switch (tool) {
     for (const chip of rest.length ? rest.map(chipOf) : chips) {
       process.stdout.write(`${chip.name} - ${chip.lines} lines:\n`);
       for (let o = 0; o < chip.lines; o++) {
-        const used = s.holders[o] !== undefined;
+        const used = heldBy(s, o) !== undefined;
         const consumer = s.consumers[o] ?? 'gpioset';
         const dir = used ? 'output' : 'input';
         process.stdout.write(
@@ -124,7 +152,7 @@ switch (tool) {
     const lines = rest.map((a) => {
       const [o, v] = a.split('=');
       if (Number(o) >= chip.lines) die(`offset ${o} out of range`);
-      if (s.holders[o])
+      if (heldBy(s, o))
         die(
           major === 1
             ? 'error setting the GPIO line values: Device or resource busy'
@@ -154,9 +182,40 @@ switch (tool) {
     if (opts['--banner'])
       process.stdout.write(lines.length > 1 ? `Setting lines...\n` : `Setting line '${lines[0][0]}'...\n`);
     // Released lines keep their level (Raspberry Pi kernels persist GPIO outputs); only the holder goes.
-    setInterval(() => {}, 1 << 30);
+    if (opts['-i']) interact(lines, release);
+    else setInterval(() => {}, 1 << 30);
     break;
   }
   default:
     die(`unknown tool ${tool}`);
+}
+
+/** gpioset -i: the commands on stdin, its prompt before each (stdout is no terminal here). */
+function interact(lines, release) {
+  const held = new Map(lines.map(([o, high]) => [String(o), high]));
+  const prompt = () => process.stdout.write('gpioset> ');
+  prompt();
+  createInterface({ input: process.stdin }).on('line', (text) => {
+    const [command, ...words] = text.trim().split(/\s+/);
+    if (command === 'exit') return release();
+    if (command === 'set') {
+      const s = load();
+      for (const w of words) {
+        const [o, v] = w.split('=');
+        if (!held.has(o)) {
+          process.stdout.write(`unknown line: '${o}'\n`);
+          continue;
+        }
+        const high = v === '1' || v === 'active' || v === 'on';
+        held.set(o, high);
+        if (s.levels[o] !== high) s.log.push(`${o}=${high ? 1 : 0}`);
+        s.levels[o] = high;
+      }
+      save(s);
+    } else if (command === 'get') {
+      const ids = words.length ? words : [...held.keys()];
+      process.stdout.write(ids.map((o) => `"${o}"=${held.get(o) ? 'active' : 'inactive'}`).join(' ') + '\n');
+    } else if (command) process.stdout.write(`unknown command: '${command}'\n`);
+    prompt();
+  });
 }
