@@ -12,13 +12,17 @@ let cached: string | undefined;
 export function packageRoot(): string {
   if (cached) return cached;
   const start = dirname(fileURLToPath(import.meta.url));
-  for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {
+  cached = packageDirAbove(start, PACKAGE_NAME);
+  if (!cached) throw new Error(`no package.json of ${PACKAGE_NAME} above ${start}`);
+  return cached;
+}
+
+/** The nearest directory at or above `dir` whose package.json names package `name`. */
+export function packageDirAbove(dir: string, name: string): string | undefined {
+  for (; dir !== dirname(dir); dir = dirname(dir)) {
     const file = join(dir, 'package.json');
-    if (
-      existsSync(file) &&
-      (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === PACKAGE_NAME
-    )
-      return (cached = dir);
+    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === name)
+      return dir;
   }
-  throw new Error(`no package.json of ${PACKAGE_NAME} above ${start}`);
+  return undefined;
 }

@@ -41,13 +41,14 @@ export function timeZoneProblem(name: string): string | undefined {
 /** The zone from its TZif file; undefined when the database has no such file (or no database at all). */
 export function zoneFromDatabase(name: string, tzDir: string): TimeZone | undefined {
   if (!/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/.test(name)) return undefined;
+  const file = join(tzDir, name);
   let bytes: Buffer;
   try {
-    bytes = readFileSync(join(tzDir, name));
+    bytes = readFileSync(file);
   } catch {
     return undefined;
   }
-  const table = parseTzif(bytes, `${join(tzDir, name)}`);
+  const table = parseTzif(bytes, file);
   return { name, offsetMsAt: (wallMs) => table.offsetSecondsAt(Math.floor(wallMs / 1000)) * 1000 };
 }
 

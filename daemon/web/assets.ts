@@ -15,7 +15,7 @@ import { dirname, extname, join, posix, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import type { Logger } from '../log.js';
-import { packageRoot } from '../package-root.js';
+import { packageDirAbove, packageRoot } from '../package-root.js';
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
@@ -272,16 +272,9 @@ export class AssetCatalog {
 
 /** The directory of an installed package, from any file in it (exports may hide package.json). */
 function packageDir(file: string, pkg: string): string {
-  const require = createRequire(import.meta.url);
-  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
-    try {
-      const meta = require(join(dir, 'package.json')) as { name?: string };
-      if (meta.name === pkg) return dir;
-    } catch {
-      // not a package root: go up
-    }
-  }
-  throw new Error(`cannot find the directory of the ${pkg} package (from ${file})`);
+  const dir = packageDirAbove(dirname(file), pkg);
+  if (!dir) throw new Error(`cannot find the directory of the ${pkg} package (from ${file})`);
+  return dir;
 }
 
 function brotliOptions(size: number) {

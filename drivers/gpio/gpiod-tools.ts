@@ -91,7 +91,7 @@ export async function openGpiodTools(binDir?: string): Promise<GpiodTools> {
     },
     async hold(chip, offset, high) {
       const assignment = `${offset}=${high ? 1 : 0}`;
-      if (major === 2 && interactive)
+      if (interactive)
         return holdInteractive(
           tool('gpioset'),
           ['--banner', '-i', '-C', CONSUMER, '-c', chip, assignment],
@@ -304,7 +304,7 @@ async function holdInteractive(file: string, args: string[], offset: number): Pr
 function exchange(holder: Holder, commands: string[]): Promise<string> {
   const { child } = holder;
   const from = holder.stdout().length;
-  const what = `${commands.join('; ')}`;
+  const what = commands.join('; ');
   return new Promise((resolve, reject) => {
     const done = (err?: Error) => {
       clearTimeout(timer);
