@@ -4,36 +4,41 @@
 
 import { join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
-import { z } from 'zod';
+import * as z from '../daemon/config/zod.js';
 import { formatPath } from '../daemon/config/load.js';
 import { id } from '../daemon/config/primitives.js';
 import { parseBaseNetwork } from './address-plan.js';
 
 const dnsName = z
   .string()
-  .regex(
-    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
-    'must be a DNS name (lower-case letters, digits, - and dots)',
+  .check(
+    z.regex(
+      /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
+      'must be a DNS name (lower-case letters, digits, - and dots)',
+    ),
   );
-const port = z.number().int().min(1).max(65535);
+const port = z.number().check(z.int(), z.gte(1), z.lte(65535));
 
 export const serverSchema = z.strictObject({
-  number: z.number().int().min(1).max(10),
+  number: z.number().check(z.int(), z.gte(1), z.lte(10)),
   /** Public DNS name of the VPN server (dynamic DNS is fine: the gateway re-resolves it). */
   endpoint: dnsName,
-  port: port.default(51820),
+  port: z._default(port, 51820),
 });
 
 export const centralNodeSchema = z.strictObject({
   /** The node's address as the hubs reach it (a DNS name or an IP address). */
   host: dnsName,
   /** Its MQTT listener. */
-  port: port.default(1883),
+  port: z._default(port, 1883),
   /** Its Erlang node name; default rabbit@<first label of host> (RabbitMQ's short-name default). */
-  node: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+@[A-Za-z0-9.-]+$/, 'must be an Erlang node name, e.g. rabbit@central-1')
-    .optional(),
+  node: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(/^[A-Za-z0-9_-]+@[A-Za-z0-9.-]+$/, 'must be an Erlang node name, e.g. rabbit@central-1'),
+      ),
+  ),
 });
 
 export const OPERATOR_ROLES = ['admin', 'viewer'] as const;
@@ -43,7 +48,7 @@ export const operatorSchema = z.strictObject({
   /** The operator's user name, on the fleet page and on every gateway (as the MQTT user names are). */
   name: z
     .string()
-    .regex(/^[a-z][a-z0-9_.-]{1,31}$/, 'must be 2-32 characters: a-z first, then a-z 0-9 _ . -'),
+    .check(z.regex(/^[a-z][a-z0-9_.-]{1,31}$/, 'must be 2-32 characters: a-z first, then a-z 0-9 _ . -')),
   /** admin: sees the fleet and commands tanks (through each gateway's checked path); viewer: sees it. */
   role: z.enum(OPERATOR_ROLES),
 });
@@ -53,37 +58,40 @@ export type Operator = z.infer<typeof operatorSchema>;
 
 export const siteSchema = z.strictObject({
   site: id,
-  name: z.string().max(64).optional(),
+  name: z.optional(z.string().check(z.maxLength(64))),
   /** Base of the address plan: server #n is its n-th /24. */
-  network: z.string().refine(
-    (cidr) => {
-      try {
-        parseBaseNetwork(cidr);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'must be an IPv4 network /8 to /20 without host bits, e.g. 192.168.0.0/16' },
+  network: z.string().check(
+    z.refine(
+      (cidr) => {
+        try {
+          parseBaseNetwork(cidr);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be an IPv4 network /8 to /20 without host bits, e.g. 192.168.0.0/16' },
+    ),
   ),
   /** DNS domain of the devices' names in their certificates: <device>.<domain>. */
   domain: dnsName,
-  topicPrefix: z.string().default('smart-tank'),
-  timezone: z.string().default('UTC'),
-  dashboardPort: port.default(8080),
-  mqttTls: z.boolean().default(false),
-  fleet: z
-    .strictObject({
+  topicPrefix: z._default(z.string(), 'smart-tank'),
+  timezone: z._default(z.string(), 'UTC'),
+  dashboardPort: z._default(port, 8080),
+  mqttTls: z._default(z.boolean(), false),
+  fleet: z.prefault(
+    z.strictObject({
       /** Each gateway's Mosquitto bridges its telemetry to a hub broker on its VPN server (.1). */
-      enabled: z.boolean().default(false),
-      port: port.default(1883),
+      enabled: z._default(z.boolean(), false),
+      port: z._default(port, 1883),
       /** The central tier: the nodes of a clustered broker (RabbitMQ's MQTT plugin), tried in turn by every hub. */
-      central: z.array(centralNodeSchema).default([]),
+      central: z._default(z.array(centralNodeSchema), []),
       /** The fleet page's operators: each one a user of its own on every gateway (bundled). */
-      operators: z.array(operatorSchema).default([]),
-    })
-    .prefault({}),
-  servers: z.array(serverSchema).min(1),
+      operators: z._default(z.array(operatorSchema), []),
+    }),
+    {},
+  ),
+  servers: z.array(serverSchema).check(z.minLength(1)),
 });
 
 export type Site = z.infer<typeof siteSchema>;

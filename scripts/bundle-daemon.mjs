@@ -1,7 +1,7 @@
 // `npm run build`, after tsc: the smart-tank command as one bundle (dist/daemon/cli/smart-tank.js, over
 // tsc's file of that name), its sub-commands as chunks loaded when used (dist/daemon/cli/chunks/).
-// Why: node keeps the source of every module it loads, and zod alone brings 95 files, 64 of them
-// translations the daemon never uses (850 KB, much of it two-byte text). Bundled, tree-shaken, comments
+// Why: node keeps the source of every module it loads, and a package's files hold much the daemon never
+// calls (zod's full build had 64 translations, 850 KB of mostly two-byte text). Bundled, tree-shaken, comments
 // and blanks gone, written as ASCII: ~3 MB less resident memory at rest on the Pi. The packages with
 // native addons, and mqtt/aedes (whose CommonJS the floor in `npm run bench compare` loads the same way),
 // stay in node_modules.

@@ -2,24 +2,21 @@
 //   {"id": "...", "ts": <ms since epoch or ISO time>, "tank": "house", "action": "valve", "open": true,
 //    "minutes": 30, "sig": "<base64 HMAC-SHA256, when the user signs>"}
 
-import { z } from 'zod';
+import * as z from '../config/zod.js';
 import type { TankCommand } from '../control/commands.js';
 import { id as tankId } from '../config/primitives.js';
 import { ALARM_KINDS } from '../control/types.js';
 
-const minutes = z
-  .number()
-  .int()
-  .min(1)
-  .max(24 * 60)
-  .optional();
+const minutes = z.optional(z.number().check(z.int(), z.gte(1), z.lte(24 * 60)));
 const common = {
   /** Unique per command: a second message with the same id does nothing. */
-  id: z.string().regex(/^[A-Za-z0-9_.:-]{8,64}$/, 'must be 8-64 characters of letters, digits, _ . : -'),
+  id: z
+    .string()
+    .check(z.regex(/^[A-Za-z0-9_.:-]{8,64}$/, 'must be 8-64 characters of letters, digits, _ . : -')),
   /** When the command was issued (sender's clock): milliseconds since the epoch, or ISO 8601. */
-  ts: z.union([z.number().int().positive(), z.iso.datetime({ offset: true })]),
+  ts: z.union([z.number().check(z.int(), z.positive()), z.iso.datetime({ offset: true })]),
   tank: tankId,
-  sig: z.string().max(128).optional(),
+  sig: z.optional(z.string().check(z.maxLength(128))),
 };
 
 export const commandSchema = z.discriminatedUnion('action', [
@@ -29,8 +26,8 @@ export const commandSchema = z.discriminatedUnion('action', [
   z.strictObject({
     ...common,
     action: z.literal('thresholds'),
-    lowPct: z.number().min(0).max(100),
-    highPct: z.number().min(0).max(100),
+    lowPct: z.number().check(z.gte(0), z.lte(100)),
+    highPct: z.number().check(z.gte(0), z.lte(100)),
   }),
   z.strictObject({ ...common, action: z.literal('reset-alarms') }),
   z.strictObject({ ...common, action: z.literal('ack-alarm'), alarm: z.enum(ALARM_KINDS) }),

@@ -2,7 +2,7 @@
 // found ("expected a number, found the text "2000mm""), an unknown key suggests the key meant ("did you
 // mean diameterMm?"), a YAML syntax error says the line and, for the usual mistakes, what to do.
 
-import type { z } from 'zod';
+import type * as z from './zod.js';
 
 const TYPE_NAMES: Record<string, string> = {
   number: 'a number',

@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type * as z from './zod.js';
 import { thresholdProblems, type ThresholdKey, type ThresholdValues } from '../control/thresholds.js';
 import { allowedKeysAt, didYouMean, wrongTypeText, YAML_HINTS } from './issue-text.js';
 import { percentOf, tankShape, type TankShape } from '../level/geometry.js';

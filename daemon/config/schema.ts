@@ -4,7 +4,7 @@
 //
 // Units are in the key names: Mm (millimetres), Pct (percent of tank capacity by volume), S / Ms / Minutes.
 
-import { z } from 'zod';
+import * as z from './zod.js';
 import {
   hardwareSchema,
   pressureSchema,
@@ -41,12 +41,15 @@ const rectangular = z.strictObject({
   heightMm: positiveMm,
 });
 
-const calibrationPoint = z.strictObject({ heightMm: z.number().min(0), litres: z.number().min(0) });
+const calibrationPoint = z.strictObject({
+  heightMm: z.number().check(z.gte(0)),
+  litres: z.number().check(z.gte(0)),
+});
 
 /** Measured strapping table for irregular tanks: water height to litres, interpolated linearly. */
 const calibrationTable = z.strictObject({
   shape: z.literal('calibration-table'),
-  points: z.array(calibrationPoint).min(2, 'needs at least 2 points'),
+  points: z.array(calibrationPoint).check(z.minLength(2, 'needs at least 2 points')),
 });
 
 export const geometrySchema = z.discriminatedUnion('shape', [
@@ -60,19 +63,19 @@ export const geometrySchema = z.discriminatedUnion('shape', [
 
 export const filterSchema = z.strictObject({
   /** Median over this many accepted samples (odd). */
-  medianWindow: z.number().int().min(1).max(31).default(5),
+  medianWindow: z._default(z.number().check(z.int(), z.gte(1), z.lte(31)), 5),
   /** A sample further than this from the median (plus what maxRateMmPerMin allows) is an echo spike. */
-  spikeRejectMm: positiveMm.default(150),
+  spikeRejectMm: z._default(positiveMm, 150),
   /** Fastest the water level can really move (fill or draw); bounds what a new sample may claim. */
-  maxRateMmPerMin: positiveMm.default(100),
+  maxRateMmPerMin: z._default(positiveMm, 100),
   /** Fast path, used by the controller: reacts to a fill within seconds. */
-  controlTimeConstantS: seconds.default(10),
+  controlTimeConstantS: z._default(seconds, 10),
   /** Smooth path, shown to the farmer. */
-  displayTimeConstantS: seconds.default(300),
+  displayTimeConstantS: z._default(seconds, 300),
   /** No accepted sample for this long makes the reading stale (safe state). */
-  staleAfterS: z.number().positive().default(30),
+  staleAfterS: z._default(z.number().check(z.positive()), 30),
   /** Share of rejected samples over the last 5 minutes that marks the sensor noisy (clear below half). */
-  noisyRejectRatio: z.number().min(0).max(1).default(0.2),
+  noisyRejectRatio: z._default(z.number().check(z.gte(0), z.lte(1)), 0.2),
 });
 
 // ---- control rules -------------------------------------------------------------------------------------
@@ -81,117 +84,117 @@ const refillWindow = z.strictObject({ from: hhmm, to: hhmm });
 
 export const controlSchema = z.strictObject({
   /** Refill rule (source paper): open below lowPct, close above highPct, keep state in between. */
-  lowPct: pct.default(15),
-  highPct: pct.default(80),
+  lowPct: z._default(pct, 15),
+  highPct: z._default(pct, 80),
   /** Below this the tank refills even outside refill windows. */
-  criticalPct: pct.default(5),
+  criticalPct: z._default(pct, 5),
   /** Times of day when refilling may start (local time of gateway.timezone). Empty = any time. */
-  refillWindows: z.array(refillWindow).default([]),
+  refillWindows: z._default(z.array(refillWindow), []),
   /**
    * Inside a refill window, start a refill already below this level (fill up on a cheap night tariff
    * instead of waiting for lowPct). Default: lowPct.
    */
-  windowTopUpBelowPct: pct.optional(),
+  windowTopUpBelowPct: z.optional(pct),
   /** Until the wall clock is synchronized, windows cannot be evaluated. */
-  whenClockUnsynced: z.enum(['critical-only', 'ignore-windows']).default('critical-only'),
+  whenClockUnsynced: z._default(z.enum(['critical-only', 'ignore-windows']), 'critical-only'),
   /** Longest a fill may run: the overfill guard for a stuck level sensor. */
-  maxFillMinutes: z.number().positive().default(240),
+  maxFillMinutes: z._default(z.number().check(z.positive()), 240),
   /** Pause after the fill-time guard trips before refill is tried again (an admin can reset earlier). */
-  fillLockoutMinutes: z.number().min(0).default(240),
+  fillLockoutMinutes: z._default(z.number().check(z.gte(0)), 240),
   /** Valve open this long with less than noRiseMinPct rise: no mains pressure or a stuck valve. */
-  noRiseMinutes: z.number().positive().default(15),
-  noRiseMinPct: z.number().positive().default(1),
+  noRiseMinutes: z._default(z.number().check(z.positive()), 15),
+  noRiseMinPct: z._default(z.number().check(z.positive()), 1),
   /** After a no-rise trip, retry after this long (doubling up to 8x on repeated trips). */
-  noRiseRetryMinutes: z.number().positive().default(30),
+  noRiseRetryMinutes: z._default(z.number().check(z.positive()), 30),
   /**
    * Leak detection by minimum night flow: in these quiet hours nobody uses water, so with the fill valve
    * closed any fall in level is a leak. Needs a synchronized clock. null turns it off.
    */
-  leakQuietHours: refillWindow.nullable().default({ from: '00:30', to: '04:30' }),
+  leakQuietHours: z._default(z.nullable(refillWindow), { from: '00:30', to: '04:30' }),
   /** Outflow in quiet hours at or above this is a leak. Default 0.5% of capacity per hour. */
-  leakLitresPerHour: z.number().positive().optional(),
+  leakLitresPerHour: z.optional(z.number().check(z.positive())),
   /** Outflow with the fill valve closed above this, over 10 minutes at any hour, is a burst pipe. */
-  burstLitresPerHour: z.number().positive().optional(),
+  burstLitresPerHour: z.optional(z.number().check(z.positive())),
   /** Probe and ultrasonic may disagree by this much before it is a fault. */
-  disagreeTolerancePct: pct.default(8),
+  disagreeTolerancePct: z._default(pct, 8),
   /** Fill valves: minimum open and closed times and openings per rolling hour (no chatter). */
-  minValveOpenS: seconds.default(30),
-  minValveClosedS: seconds.default(60),
-  maxValveOpeningsPerHour: z.number().int().min(1).max(60).default(6),
+  minValveOpenS: z._default(seconds, 30),
+  minValveClosedS: z._default(seconds, 60),
+  maxValveOpeningsPerHour: z._default(z.number().check(z.int(), z.gte(1), z.lte(60)), 6),
   /**
    * Openings per rolling 24 hours, whatever the faults (a solenoid wears, a pipe hammers). A day of normal
    * use opens it once or twice; retries after no-rise trips (30 min, doubling) add at most ten.
    */
-  maxValveOpeningsPerDay: z.number().int().min(1).max(1440).default(24),
+  maxValveOpeningsPerDay: z._default(z.number().check(z.int(), z.gte(1), z.lte(1440)), 24),
   /** Longest a manual override may last before the tank returns to automatic control. */
-  manualMaxMinutes: z
-    .number()
-    .positive()
-    .max(24 * 60)
-    .default(120),
+  manualMaxMinutes: z._default(z.number().check(z.positive(), z.lte(24 * 60)), 120),
 });
 
 // ---- simulated tank (hardware.backend: sim) -------------------------------------------------------------
 
 export const tankSimSchema = z.strictObject({
-  initialLevelPct: pct.default(50),
+  initialLevelPct: z._default(pct, 50),
   /** Fill rate at nominal mains pressure. */
-  inflowLitresPerMin: z.number().positive().optional(),
+  inflowLitresPerMin: z.optional(z.number().check(z.positive())),
   /** Average farm use per day, spread over a morning/evening profile. */
-  useLitresPerDay: z.number().min(0).optional(),
+  useLitresPerDay: z.optional(z.number().check(z.gte(0))),
   /** Roof area draining into the tank (rain inflow); 0 = covered tank. */
-  catchmentM2: z.number().min(0).default(0),
-  airTemperatureC: z.strictObject({ min: z.number(), max: z.number() }).prefault({ min: 12, max: 32 }),
-  noiseMm: z.number().min(0).default(3),
-  spikeProbability: z.number().min(0).max(1).default(0.01),
-  dropoutProbability: z.number().min(0).max(1).default(0.002),
+  catchmentM2: z._default(z.number().check(z.gte(0)), 0),
+  airTemperatureC: z.prefault(z.strictObject({ min: z.number(), max: z.number() }), { min: 12, max: 32 }),
+  noiseMm: z._default(z.number().check(z.gte(0)), 3),
+  spikeProbability: z._default(z.number().check(z.gte(0), z.lte(1)), 0.01),
+  dropoutProbability: z._default(z.number().check(z.gte(0), z.lte(1)), 0.002),
 });
 
 // ---- tank ----------------------------------------------------------------------------------------------
 
 export const tankSchema = z.strictObject({
   id,
-  name: z.string().min(1).max(64).optional(),
+  name: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   geometry: geometrySchema,
   /** Height of the outlet (pump intake) above the floor: below it the pump runs dry. */
-  outletHeightMm: z.number().min(0).default(0),
+  outletHeightMm: z._default(z.number().check(z.gte(0)), 0),
   /** Exactly one level source: an ultrasonic ranger above the water or a pressure transmitter below it. */
   level: z.strictObject({
-    ultrasonic: ultrasonicSchema.optional(),
-    pressure: pressureSchema.optional(),
-    filter: filterSchema.prefault({}),
+    ultrasonic: z.optional(ultrasonicSchema),
+    pressure: z.optional(pressureSchema),
+    filter: z.prefault(filterSchema, {}),
   }),
-  probes: probesSchema.optional(),
-  valves: z.array(valveSchema).min(1, 'needs at least one fill valve'),
-  pump: pumpSchema.optional(),
-  control: controlSchema.prefault({}),
-  sim: tankSimSchema.prefault({}),
+  probes: z.optional(probesSchema),
+  valves: z.array(valveSchema).check(z.minLength(1, 'needs at least one fill valve')),
+  pump: z.optional(pumpSchema),
+  control: z.prefault(controlSchema, {}),
+  sim: z.prefault(tankSimSchema, {}),
 });
 
 export const configSchema = z.strictObject({
   gateway: z.strictObject({
     id,
-    name: z.string().max(64).optional(),
+    name: z.optional(z.string().check(z.maxLength(64))),
     /** IANA time zone for refill windows, e.g. Australia/Brisbane. */
-    timezone: z.string().default('UTC'),
+    timezone: z._default(z.string(), 'UTC'),
     /** Runtime state (modes, counters): small, written atomically. */
-    stateDir: z.string().default('/var/lib/smart-tank'),
+    stateDir: z._default(z.string(), '/var/lib/smart-tank'),
   }),
-  clock: z
-    .strictObject({
+  clock: z.prefault(
+    z.strictObject({
       /** timesyncd: trust wall time once systemd-timesyncd reports sync; assume-synced: always (dev). */
-      sync: z.enum(['timesyncd', 'assume-synced']).default('timesyncd'),
-    })
-    .prefault({}),
-  log: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') }).prefault({}),
-  hardware: hardwareSchema.prefault({}),
-  mqtt: mqttSchema.prefault({}),
-  vpn: vpnSchema.optional(),
+      sync: z._default(z.enum(['timesyncd', 'assume-synced']), 'timesyncd'),
+    }),
+    {},
+  ),
+  log: z.prefault(
+    z.strictObject({ level: z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info') }),
+    {},
+  ),
+  hardware: z.prefault(hardwareSchema, {}),
+  mqtt: z.prefault(mqttSchema, {}),
+  vpn: z.optional(vpnSchema),
   /** The farmer's dashboard (daemon/web/). */
-  web: webSchema.prefault({}),
+  web: z.prefault(webSchema, {}),
   /** E-mail and webhook notifications (daemon/notify/); none when left out. */
-  notify: notifySchema.optional(),
-  tanks: z.array(tankSchema).min(1, 'needs at least one tank'),
+  notify: z.optional(notifySchema),
+  tanks: z.array(tankSchema).check(z.minLength(1, 'needs at least one tank')),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -5,84 +5,89 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from '../config/zod.js';
 import { ConfigError, issueToProblems } from '../config/load.js';
 import { webSchema } from '../config/web-schema.js';
 
-const mqttUrl = z.string().regex(/^mqtts?:\/\/[^/\s]+$/, 'must be mqtt://HOST:PORT or mqtts://HOST:PORT');
+const mqttUrl = z
+  .string()
+  .check(z.regex(/^mqtts?:\/\/[^/\s]+$/, 'must be mqtt://HOST:PORT or mqtts://HOST:PORT'));
 
 /** The fleet page's default port (a gateway's own dashboard has 8080). */
 export const FLEET_WEB_PORT = 8090;
 
 /** The dashboard's web section (listeners, TLS, allowed clients, sessions, metrics), its own port. */
-const fleetWebSchema = webSchema.extend({
-  listen: webSchema.shape.listen.default([{ host: '127.0.0.1', port: FLEET_WEB_PORT }]),
+const fleetWebSchema = z.extend(webSchema, {
+  listen: z._default(webSchema.shape.listen, [{ host: '127.0.0.1', port: FLEET_WEB_PORT }]),
 });
 
 export const fleetConfigSchema = z.strictObject({
   /** The site's name for people (page title). */
-  site: z.string().min(1).max(64).default('fleet'),
+  site: z._default(z.string().check(z.minLength(1), z.maxLength(64)), 'fleet'),
   /** The central tier: every node of the clustered broker, tried in turn (a node lost, the next). */
   central: z.strictObject({
-    urls: z.array(mqttUrl).min(1),
-    username: z.string().min(1),
+    urls: z.array(mqttUrl).check(z.minLength(1)),
+    username: z.string().check(z.minLength(1)),
     /** A file holding the password (never the password in the config). */
-    passwordFile: z.string().min(1),
+    passwordFile: z.string().check(z.minLength(1)),
     /**
      * The persistent session's id: the central broker keeps what arrives while the service is away in a
      * queue of this name (a quorum queue on RabbitMQ), so a restart misses nothing.
      */
-    clientId: z.string().min(1).max(64).default('smart-tank-fleet'),
+    clientId: z._default(z.string().check(z.minLength(1), z.maxLength(64)), 'smart-tank-fleet'),
     /** A CA for mqtts:// (the central broker's certificate). */
-    caFile: z.string().optional(),
+    caFile: z.optional(z.string()),
   }),
-  topicPrefix: z.string().min(1).default('smart-tank'),
+  topicPrefix: z._default(z.string().check(z.minLength(1)), 'smart-tank'),
   /**
    * provisioning's inventory.csv of each site the fleet serves: which site and VPN server (hub) each
    * gateway belongs to. Gateway ids are topic levels: unique across the sites of one fleet.
    */
-  inventoryFiles: z.array(z.string().min(1)).default([]),
+  inventoryFiles: z._default(z.array(z.string().check(z.minLength(1))), []),
   /** The operators: the same files and roles as a gateway's (`smart-tank provision operator add`). */
   users: z.strictObject({
-    passwordFile: z.string().min(1),
-    aclFile: z.string().min(1),
+    passwordFile: z.string().check(z.minLength(1)),
+    aclFile: z.string().check(z.minLength(1)),
     /** HMAC keys of the operators who command: every command to a gateway is signed with its sender's key. */
-    hmacKeysFile: z.string().min(1),
+    hmacKeysFile: z.string().check(z.minLength(1)),
   }),
   /** IANA time zone the page shows times in. */
-  timezone: z.string().default('UTC'),
+  timezone: z._default(z.string(), 'UTC'),
   /**
    * The fleet page: the farmer's dashboard's web settings (daemon/config/web-schema.ts): listeners on
    * loopback, LAN or VPN addresses only, optional HTTPS, allowed client ranges, sessions, /metrics.
    */
-  web: fleetWebSchema.prefault({}),
+  web: z.prefault(fleetWebSchema, {}),
   /** Failed logins on the fleet page lock the address out, as on a gateway. */
-  lockout: z
-    .strictObject({
-      maxFailures: z.number().int().min(1).default(5),
-      lockoutMinutes: z.number().positive().default(15),
-    })
-    .prefault({}),
-  liveness: z
-    .strictObject({
+  lockout: z.prefault(
+    z.strictObject({
+      maxFailures: z._default(z.number().check(z.int(), z.gte(1)), 5),
+      lockoutMinutes: z._default(z.number().check(z.positive()), 15),
+    }),
+    {},
+  ),
+  liveness: z.prefault(
+    z.strictObject({
       /**
        * A gateway is offline when nothing came from it for this long (it sends its health every
        * systemIntervalS, 60 s by default: three missed), or at once when its status says offline or its
        * bridge to the hub went down.
        */
-      offlineAfterS: z.number().positive().default(180),
+      offlineAfterS: z._default(z.number().check(z.positive()), 180),
       /** A tank whose last state is older than this is stale (the daemon re-sends every 300 s). */
-      staleAfterS: z.number().positive().default(900),
-    })
-    .prefault({}),
-  commands: z
-    .strictObject({
+      staleAfterS: z._default(z.number().check(z.positive()), 900),
+    }),
+    {},
+  ),
+  commands: z.prefault(
+    z.strictObject({
       /** How long the page waits for a gateway's answer (central -> hub -> gateway and back). */
-      answerTimeoutS: z.number().positive().max(300).default(20),
-    })
-    .prefault({}),
+      answerTimeoutS: z._default(z.number().check(z.positive(), z.lte(300)), 20),
+    }),
+    {},
+  ),
   /** Where the last known state of the fleet is kept across restarts. */
-  stateDir: z.string().min(1),
+  stateDir: z.string().check(z.minLength(1)),
 });
 
 export type FleetConfig = z.infer<typeof fleetConfigSchema>;

@@ -5,7 +5,7 @@
 // a newer one, so a tank's state is replaced only by a state stamped later. Times are given (receivedMs),
 // never read here.
 
-import { z } from 'zod';
+import * as z from '../config/zod.js';
 import type { GatewayStatus, SystemHealth, TankEventPayload, TankStatePayload } from '../telemetry/topics.js';
 
 /** What a topic under the prefix (or a hub's bridge state) is about. */
@@ -37,20 +37,20 @@ export function parseFleetTopic(prefix: string, topic: string): FleetTopic | und
 }
 
 // Loose schemas: the fields the fleet uses, checked; any others (a newer daemon's) kept as they are.
-const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO time');
+const isoTime = z.string().check(z.refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO time'));
 const tankStateSchema = z.looseObject({
   time: isoTime,
   timeSynced: z.boolean(),
-  tank: z.string().optional(),
-  name: z.string().max(64).optional(),
-  levelPct: z.number().nullable(),
-  litres: z.number().nullable(),
+  tank: z.optional(z.string()),
+  name: z.optional(z.string().check(z.maxLength(64))),
+  levelPct: z.nullable(z.number()),
+  litres: z.nullable(z.number()),
   capacityLitres: z.number(),
   quality: z.string(),
   valve: z.string(),
-  pump: z.string().nullable(),
+  pump: z.nullable(z.string()),
   mode: z.string(),
-  status: z.string().max(200),
+  status: z.string().check(z.maxLength(200)),
   faults: z.array(z.string()),
   alarms: z.array(z.string()),
   thresholds: z.looseObject({ lowPct: z.number(), highPct: z.number() }),
@@ -269,7 +269,7 @@ export class FleetState {
   }
 }
 
-function problemOf(error: z.ZodError): string {
+function problemOf(error: z.core.$ZodError): string {
   const i = error.issues[0]!;
   return `${i.path.join('.') || '(root)'}: ${i.message}`;
 }
