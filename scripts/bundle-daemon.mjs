@@ -1,10 +1,11 @@
 // `npm run build`, after tsc: the smart-tank command as one bundle (dist/daemon/cli/smart-tank.js, over
 // tsc's file of that name), its sub-commands as chunks loaded when used (dist/daemon/cli/chunks/).
 // Why: node keeps the source of every module it loads, and a package's files hold much the daemon never
-// calls (zod's full build had 64 translations, 850 KB of mostly two-byte text). Bundled, tree-shaken, comments
-// and blanks gone, written as ASCII: ~3 MB less resident memory at rest on the Pi. The packages with
-// native addons, and mqtt/aedes (whose CommonJS the floor in `npm run bench compare` loads the same way),
-// stay in node_modules.
+// calls (zod's full build had 64 translations, 850 KB of mostly two-byte text). Bundled, tree-shaken,
+// comments and blanks gone, written as ASCII: ~3 MB less resident memory at rest on the Pi. mqtt.js and
+// aedes are in the bundle too: mqtt.js and its dependencies as ~130 CommonJS files cost ~5 MB more at rest
+// (each file's wrapper, source and resolution) and ~0.25 s more at start. The packages with native
+// addons, and the ones only a rare path needs (nodemailer, qrcode), stay in node_modules.
 
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
@@ -12,17 +13,7 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const outdir = join(root, 'dist/daemon/cli');
-const EXTERNAL = [
-  'better-sqlite3',
-  'i2c-bus',
-  'onoff',
-  'serialport',
-  'unix-dgram',
-  'mqtt',
-  'aedes',
-  'nodemailer',
-  'qrcode',
-];
+const EXTERNAL = ['better-sqlite3', 'i2c-bus', 'onoff', 'serialport', 'unix-dgram', 'nodemailer', 'qrcode'];
 
 rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
 rmSync(join(outdir, 'smart-tank.js.map'), { force: true }); // tsc's, for the file the bundle replaces

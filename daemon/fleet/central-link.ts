@@ -38,7 +38,9 @@ export class CentralLink {
   }
 
   async start(): Promise<void> {
-    const { connect } = await import('mqtt');
+    // mqtt.js is CommonJS: its module.exports is the import's default both in node and in the bundle
+    // (whose chunk for it exports only that), so connect is taken from there.
+    const { connect } = (await import('mqtt')).default;
     const o = this.o;
     const servers = o.urls.map((u) => {
       const url = new URL(u);

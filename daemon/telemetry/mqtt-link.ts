@@ -66,7 +66,9 @@ export class MqttLink {
 
   /** Starts the session; does not wait for the broker (the tank runs without it). */
   async start(): Promise<void> {
-    const { connect } = await import('mqtt');
+    // mqtt.js is CommonJS: its module.exports is the import's default both in node and in the bundle
+    // (whose chunk for it exports only that), so connect is taken from there.
+    const { connect } = (await import('mqtt')).default;
     const o = this.options;
     const client = connect(o.url, {
       clientId: o.clientId,

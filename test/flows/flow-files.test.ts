@@ -208,6 +208,7 @@ describe('the node package in flows/nodes/', () => {
       'lib/daemon/commands/command-schema.js',
       'lib/daemon/config/mqtt-schema.js',
       'lib/daemon/config/primitives.js',
+      'lib/daemon/config/zod.js', // zod/mini with its English messages
       'lib/daemon/control/types.js', // the alarm kinds an ack-alarm command names
       'lib/daemon/security/hmac.js',
       'lib/daemon/security/password-file.js',
