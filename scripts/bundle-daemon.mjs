@@ -15,6 +15,29 @@ const root = new URL('..', import.meta.url).pathname;
 const outdir = join(root, 'dist/daemon/cli');
 const EXTERNAL = ['better-sqlite3', 'i2c-bus', 'onoff', 'serialport', 'unix-dgram', 'nodemailer', 'qrcode'];
 
+/**
+ * Parts of mqtt.js the daemon never uses, left out of the bundle: its WebSocket and SOCKS transports (the
+ * config accepts mqtt:// and mqtts:// URLs only) and the browser's worker timers. mqtt.js requires them
+ * when it loads or first connects whatever the URL; in the bundle each is a stub that throws if called.
+ */
+const LEFT_OUT = { ws: 'MQTT over WebSocket', socks: 'a SOCKS proxy', 'worker-timers': 'worker timers' };
+const leaveOutOfMqtt = {
+  name: 'leave-out-of-mqtt',
+  setup(b) {
+    b.onResolve({ filter: /^(ws|socks|worker-timers)$/ }, (args) =>
+      args.importer.includes('/node_modules/mqtt/') ? { path: args.path, namespace: 'left-out' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => ({
+      loader: 'js',
+      contents: `const fail = () => { throw new Error(${JSON.stringify(`${LEFT_OUT[args.path]} is not in the smart-tank bundle`)}); };
+module.exports = Object.assign(function () { fail(); }, {
+  createWebSocketStream: fail, SocksClient: function () { fail(); },
+  setInterval: fail, clearInterval: fail, setTimeout: fail, clearTimeout: fail,
+});`,
+    }));
+  },
+};
+
 rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
 rmSync(join(outdir, 'smart-tank.js.map'), { force: true }); // tsc's, for the file the bundle replaces
 const result = await build({
@@ -37,6 +60,7 @@ const result = await build({
   banner: {
     js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
   },
+  plugins: [leaveOutOfMqtt],
   logLevel: 'warning',
   metafile: true,
 });

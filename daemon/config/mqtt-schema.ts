@@ -22,8 +22,8 @@ export const mqttSchema = z.strictObject({
     ),
     [{ host: '127.0.0.1', port: 1883 }],
   ),
-  /** External broker URL, e.g. mqtt://127.0.0.1:1883. */
-  url: z.optional(z.url()),
+  /** External broker URL, e.g. mqtt://127.0.0.1:1883 (mqtts:// for TLS; WebSocket is not supported). */
+  url: z.optional(z.url({ protocol: /^mqtts?$/, error: 'must be an mqtt:// or mqtts:// URL' })),
   /** The daemon's own user on the external broker (role gateway). */
   username: z.optional(z.string()),
   /** File holding that user's password (never the password itself in the config). */

@@ -61,6 +61,14 @@ describe('config validation', () => {
     );
   });
 
+  it('takes an external broker by mqtt:// or mqtts:// only (the bundle has no WebSocket transport)', () => {
+    const external = (url: string) =>
+      problems({ gateway, tanks: [rawTank()], mqtt: { broker: 'external', url } });
+    expect(external('mqtt://127.0.0.1:1883')).toEqual([]);
+    expect(external('mqtts://broker.farm.lan:8883')).toEqual([]);
+    expect(external('ws://127.0.0.1:8080/mqtt')).toEqual(['mqtt.url: must be an mqtt:// or mqtts:// URL']);
+  });
+
   it('checks low < high, critical <= low, high below the brim', () => {
     const list = problems({
       gateway,
