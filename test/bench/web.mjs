@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { SETTLE_MS } from './compare.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -20,11 +21,6 @@ const { parse, stringify } = require('yaml');
 const CLI = join(root, 'dist/daemon/cli/smart-tank.js');
 const EXAMPLE = join(root, 'daemon/config/example.yaml');
 const PASSWORD = 'bench-password-1';
-/**
- * V8 gives back the memory of the start (a major GC by its memory reducer) about 25 s after it; RSS is
- * compared after that, when both daemons are at rest.
- */
-const SETTLE_MS = 35_000;
 const SAMPLE_WINDOW_MS = 10_000;
 const STREAMS_PHONES = 5;
 const STREAMS_LOAD = 20;
