@@ -4,7 +4,7 @@
 // Node-RED). Prints one table on stdout (test/bench/table.mjs: figure, reference, ratio, goal, how),
 // a readable summary per benchmark on stderr, and every figure as JSON in bench-results/ (not committed).
 //
-//   node test/bench/run.mjs [name...]     names: sim, campaign, daemon, mosquitto, compare, pizero, sd, vpn,
+//   node test/bench/run.mjs [name...]     names: sim, campaign, daemon, mosquitto, compare, pizero, gpio, sd, vpn,
 //                                         web, fleet (default: all)
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareBench, measureIdle as measureIdleIn, procStat, SETTLE_MS } from './compare.mjs';
+import { gpioBench } from './gpio.mjs';
 import { pizeroBench } from './pizero.mjs';
 import { benchRows, markdownTable } from './table.mjs';
 import { webBench } from './web.mjs';
@@ -494,6 +495,19 @@ const benches = {
   fleet: fleetBench,
   compare: () => compareBench(report),
   pizero: () => pizeroBench(report),
+  gpio: async () => {
+    const data = await gpioBench();
+    report(
+      'gpio',
+      data,
+      data.runs
+        .map(
+          (r) =>
+            `  ${r.label}: ${r.processesPerSample} processes per probe sample (${r.processesPerMinute} a minute), ${r.cpuMsPerSample} ms CPU per sample with the fake tools`,
+        )
+        .join('\n'),
+    );
+  },
 };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
 let failed = false;

@@ -191,6 +191,20 @@ const ROWS = {
       },
     ];
   },
+  gpio: (r) => {
+    const [v1, v2, v2i] = r.runs;
+    const perMin = (x) => `${fmt(x.processesPerSample, 1)} per sample (${x.processesPerMinute} a minute)`;
+    return [
+      {
+        measure: 'GPIO chardev: processes per probe sample (3 electrodes, excitation, reversal)',
+        figure: `libgpiod 2 with gpioset -i: ${perMin(v2i)}; ${fmt(v2i.cpuMsPerSample, 0)} ms CPU per sample`,
+        reference: `libgpiod 1.6: ${perMin(v1)}; 2 without -i: ${perMin(v2)}`,
+        ratio: `×${fmt(v2i.processesPerSample / v1.processesPerSample, 2)}`,
+        goal: '0 a minute at steady state on libgpiod 2',
+        how: `${v2i.samples} samples each through the fake gpiod tools (real processes, each a node start: CPU scales with the count, not a Pi's figure); ${r.samplesPerMinute} samples a minute`,
+      },
+    ];
+  },
   pizero: (r) => [
     {
       measure: 'Pi Zero 2 W budget: daemon + Mosquitto under 256 MB and a quarter of one core',

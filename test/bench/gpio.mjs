@@ -1,0 +1,96 @@
+// `npm run bench gpio`: what one conduction-probe sample costs on the GPIO character device (Trixie, Pi 5),
+// through the gpiod tools: processes started per sample and per minute, and CPU per sample, for libgpiod
+// 1.6, 2 without gpioset's interactive mode and 2 with it, side by side in one run. The tools are the fake
+// ones of test/fakes/gpiod/ (node scripts that keep the line state in a file): real processes, so the
+// counts are what a Pi would start, but each costs a node start (~40 ms of CPU) where a real gpioget
+// costs ~1 ms: read the CPU column as proportional to the process count, not as a Pi's figure.
+
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+const FAKE_TOOLS = join(root, 'test/fakes/gpiod/');
+const SAMPLES = process.env.BENCH_QUICK === '1' ? 3 : 10;
+/** One probe sample per control tick: every 2 s with the example's sampleIntervalMs. */
+const SAMPLES_PER_MINUTE = 30;
+/** The example's probe wiring: three electrodes, an excitation pin and a reversal pin. */
+const PROBES = {
+  electrodes: [
+    { id: 'dry', heightMm: 150, pin: 5, role: 'dry-run' },
+    { id: 'mid', heightMm: 900, pin: 6, role: 'level' },
+    { id: 'top', heightMm: 1800, pin: 13, role: 'high-high' },
+  ],
+  wetWhenHigh: true,
+  excitationPin: 19,
+  reversePin: 20,
+};
+
+const VARIANTS = [
+  { label: 'libgpiod 1.6', version: '1.6.3', interactive: false },
+  { label: 'libgpiod 2, gpioset without -i', version: '2.1.3', interactive: false },
+  { label: 'libgpiod 2, gpioset -i', version: '2.1.3', interactive: true },
+];
+
+export async function gpioBench() {
+  const { selectGpioBackend } = await import(join(root, 'dist/drivers/gpio/select.js'));
+  const { openGpiodTools } = await import(join(root, 'dist/drivers/gpio/gpiod-tools.js'));
+  const { ConductionProbeArray } = await import(join(root, 'dist/drivers/probes/conduction.js'));
+  const runs = [];
+  for (const v of VARIANTS) {
+    const pi = fakePi(v);
+    const { backend } = await selectGpioBackend(
+      { backend: 'chardev' },
+      { root: pi.root, openTools: () => openGpiodTools(FAKE_TOOLS) },
+    );
+    const probes = new ConductionProbeArray(backend, { name: 'bench probes', ...PROBES });
+    await probes.open();
+    const opened = pi.starts();
+    const cpu0 = cpuMs();
+    const t0 = performance.now();
+    for (let i = 0; i < SAMPLES; i++) await probes.sample();
+    const wallMs = performance.now() - t0;
+    const cpu = cpuMs() - cpu0;
+    const perSample = (pi.starts() - opened) / SAMPLES;
+    await probes.close();
+    runs.push({
+      label: v.label,
+      samples: SAMPLES,
+      processesPerSample: round1(perSample),
+      processesPerMinute: Math.round(perSample * SAMPLES_PER_MINUTE),
+      cpuMsPerSample: round1(cpu / SAMPLES),
+      wallMsPerSample: round1(wallMs / SAMPLES),
+    });
+  }
+  return { samplesPerMinute: SAMPLES_PER_MINUTE, runs };
+}
+
+/** A Pi without sysfs GPIO (/dev/gpiochip0 only), its tools the fake ones at `version`. */
+function fakePi({ version, interactive }) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-gpio-'));
+  const state = join(dir, 'gpiod-state.json');
+  process.env.FAKE_GPIOD_VERSION = version;
+  process.env.FAKE_GPIOD_STATE = state;
+  process.env.FAKE_GPIOD_INTERACTIVE = interactive ? '1' : '0';
+  mkdirSync(join(dir, 'dev'));
+  writeFileSync(join(dir, 'dev', 'gpiochip0'), '');
+  const starts = () => {
+    try {
+      return readFileSync(`${state}.starts`, 'utf8').split('\n').filter(Boolean).length;
+    } catch {
+      return 0;
+    }
+  };
+  return { root: dir, starts };
+}
+
+/** CPU of this process and of its children that have exited (the tools), in ms. */
+function cpuMs() {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  // utime, stime, cutime, cstime: fields 14-17 of stat (11-14 after the command name)
+  return [11, 12, 13, 14].reduce((n, i) => n + Number(f[i]), 0) * 10;
+}
+
+function round1(x) {
+  return Math.round(x * 10) / 10;
+}
