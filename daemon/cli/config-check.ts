@@ -8,28 +8,30 @@ import { ConfigError, formatProblem, loadConfigFile } from '../config/load.js';
 import type { ControllerState } from '../control/types.js';
 import { readFileIfExists } from '../runtime/atomic-file.js';
 import { STATE_FILE_NAME } from '../runtime/state-store.js';
-import { parseCommand } from './args.js';
+import { parseCommand, UsageError } from './args.js';
 import { DEFAULT_CONFIG_FILE, type CliIo } from './io.js';
 
-export const CONFIG_CHECK_USAGE = `usage: smart-tank config check [FILE] [--quiet]
+export const CONFIG_CHECK_USAGE = `usage: smart-tank config check [FILE | --config FILE] [--quiet]
 
 Validates a gateway config: exit 0 when valid (and prints what it understood of each tank: capacity,
 sensor, thresholds in litres, probes, and the thresholds in force if an admin changed them by command),
 exit 1 with one "path: message" line per problem.
-  FILE     the config (default ${DEFAULT_CONFIG_FILE})
-  --quiet  print nothing when valid`;
+  FILE, --config FILE  the config (default ${DEFAULT_CONFIG_FILE}); --config as in run, sim and the rest
+  --quiet              print nothing when valid`;
 
 export async function configCheckCommand(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseCommand(argv, {
     usage: CONFIG_CHECK_USAGE,
-    options: { quiet: { type: 'boolean', default: false } },
+    options: { quiet: { type: 'boolean', default: false }, config: { type: 'string' } },
     positionals: { max: 1 },
   });
   if (parsed.help) {
     io.out(CONFIG_CHECK_USAGE);
     return 0;
   }
-  const file = parsed.positionals[0] ?? DEFAULT_CONFIG_FILE;
+  if (parsed.values.config !== undefined && parsed.positionals[0] !== undefined)
+    throw new UsageError('give the config once: FILE or --config FILE, not both', CONFIG_CHECK_USAGE);
+  const file = parsed.values.config ?? parsed.positionals[0] ?? DEFAULT_CONFIG_FILE;
   try {
     const config = await loadConfigFile(file);
     const warnings = configWarnings(config);

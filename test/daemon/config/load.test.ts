@@ -193,6 +193,17 @@ describe('smart-tank config check', () => {
     expect(out.join('\n')).toMatch(/valid \(gateway farm-gw-01, 2 tank\(s\)\)/);
   });
 
+  it('takes the file as --config FILE too (the spelling of every other command), not both ways at once', async () => {
+    const { cli, out } = io();
+    expect(await main(['config', 'check', '--config', EXAMPLE_CONFIG_FILE], cli)).toBe(0);
+    expect(out.join('\n')).toMatch(/valid \(gateway farm-gw-01, 2 tank\(s\)\)/);
+    const both = io();
+    expect(
+      await main(['config', 'check', EXAMPLE_CONFIG_FILE, '--config', EXAMPLE_CONFIG_FILE], both.cli),
+    ).toBe(2);
+    expect(both.err.join('\n')).toMatch(/give the config once: FILE or --config FILE, not both/);
+  });
+
   it('says what it understood of each tank, and which thresholds are in force and why', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const file = join(dir, 'gw.yaml');
