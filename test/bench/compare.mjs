@@ -25,7 +25,7 @@ const mqtt = require('mqtt');
 const CLI = join(root, 'dist/daemon/cli/smart-tank.js');
 const EXAMPLE = join(root, 'daemon/config/example.yaml');
 const NODE_RED = join(root, 'node_modules/node-red/red.js');
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+export const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** BENCH_QUICK=1: short windows, to check that the bench runs (figures not worth quoting). */
 const QUICK = process.env.BENCH_QUICK === '1';

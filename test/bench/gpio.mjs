@@ -8,6 +8,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLK_TCK } from './compare.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const FAKE_TOOLS = join(root, 'test/fakes/gpiod/');
@@ -86,9 +87,10 @@ function fakePi({ version, interactive }) {
 
 /** CPU of this process and of its children that have exited (the tools), in ms. */
 function cpuMs() {
-  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime, stime, cutime, cstime: fields 14-17 of stat (11-14 after the command name)
-  return [11, 12, 13, 14].reduce((n, i) => n + Number(f[i]), 0) * 10;
+  return ([11, 12, 13, 14].reduce((n, i) => n + Number(f[i]), 0) * 1000) / CLK_TCK;
 }
 
 function round1(x) {

@@ -163,16 +163,11 @@ async function daemonBenchIn(children) {
   writeFileSync(file, stringify(config));
 
   // Start to READY varies by ~0.1 s from one start to the next on a shared machine: the median of a few.
-  const readyMs = [...(await readyTimes(config, dir, READY_STARTS - 1))];
+  const readyMs = await readyTimes(config, dir, READY_STARTS - 1);
   // Bare node doing nothing: the floor every Node daemon pays.
   const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   // The daemon on the simulated tank, with its embedded broker.
-  const notify = notifySocket(dir);
-  const started = performance.now();
-  const daemon = spawn(process.execPath, [CLI, 'run', '--config', file], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, NOTIFY_SOCKET: notify.path },
-  });
+  const { daemon, notify, started } = spawnDaemon(file, dir, ['ignore', 'ignore', 'pipe']);
   children.push(bare, daemon);
   let stderr = '';
   daemon.stderr.on('data', (d) => (stderr += d));
@@ -228,12 +223,7 @@ async function readyTimes(config, dir, n) {
       file,
       stringify({ ...config, gateway: { ...config.gateway, stateDir: join(runDir, 'state') } }),
     );
-    const notify = notifySocket(runDir);
-    const started = performance.now();
-    const daemon = spawn(process.execPath, [CLI, 'run', '--config', file], {
-      stdio: 'ignore',
-      env: { ...process.env, NOTIFY_SOCKET: notify.path },
-    });
+    const { daemon, notify, started } = spawnDaemon(file, runDir, 'ignore');
     try {
       times.push(await waitForReady(notify, started));
     } finally {
@@ -243,6 +233,17 @@ async function readyTimes(config, dir, n) {
     }
   }
   return times;
+}
+
+/** `smart-tank run` with a NOTIFY_SOCKET in `dir`, and when it was spawned. */
+function spawnDaemon(file, dir, stdio) {
+  const notify = notifySocket(dir);
+  const started = performance.now();
+  const daemon = spawn(process.execPath, [CLI, 'run', '--config', file], {
+    stdio,
+    env: { ...process.env, NOTIFY_SOCKET: notify.path },
+  });
+  return { daemon, notify, started };
 }
 
 function waitForReady(notify, started) {

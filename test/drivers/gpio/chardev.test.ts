@@ -2,10 +2,11 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openGpiodTools } from '../../../drivers/gpio/gpiod-tools.js';
+import { openGpiodTools, type GpiodTools } from '../../../drivers/gpio/gpiod-tools.js';
 import { GpioInput } from '../../../drivers/gpio/input.js';
 import { GpioOutput } from '../../../drivers/gpio/output.js';
 import { selectGpioBackend } from '../../../drivers/gpio/select.js';
+import { waitFor } from '../../helpers/daemon.js';
 
 const FAKE_TOOLS = new URL('../../fakes/gpiod/', import.meta.url).pathname;
 
@@ -26,6 +27,14 @@ function trixie(version: string) {
   writeFileSync(join(dev, 'gpiochip0'), '');
   return {
     root,
+    /** The chardev backend on this Pi, through the fake tools (or `tools`, already opened). */
+    chardevBackend: async (tools?: GpiodTools) =>
+      (
+        await selectGpioBackend(
+          { backend: 'chardev' },
+          { root, openTools: async () => tools ?? openGpiodTools(FAKE_TOOLS) },
+        )
+      ).backend,
     state: () => JSON.parse(readFileSync(state, 'utf8')) as FakeState,
     /** How many times the fake `tool` was started (one line per start in STATE.starts). */
     starts: (tool: string) =>
@@ -69,10 +78,7 @@ describe.each(['1.6.3', '2.1.3'])(
 
     it('an active-low relay: held off (high) from the request, on (low) when written, off again and released on close', async () => {
       const pi = trixie(version);
-      const { backend } = await selectGpioBackend(
-        { backend: 'chardev' },
-        { root: pi.root, openTools: () => openGpiodTools(FAKE_TOOLS) },
-      );
+      const backend = await pi.chardevBackend();
       const valve = new GpioOutput(backend, 26, true, 'valve mains');
       outputs.push(valve);
       await valve.open();
@@ -89,10 +95,7 @@ describe.each(['1.6.3', '2.1.3'])(
 
     it('reads several inputs in one gpioget with the bias flag of this version', async () => {
       const pi = trixie(version);
-      const { backend } = await selectGpioBackend(
-        { backend: 'chardev' },
-        { root: pi.root, openTools: () => openGpiodTools(FAKE_TOOLS) },
-      );
+      const backend = await pi.chardevBackend();
       pi.setInput(17, true);
       const lines = await backend.openInputs([17, 27], 'pull-down');
       expect(await lines.read()).toEqual([true, false]);
@@ -104,10 +107,7 @@ describe.each(['1.6.3', '2.1.3'])(
 
     it('a line held by another program is refused with the hint', async () => {
       const pi = trixie(version);
-      const { backend } = await selectGpioBackend(
-        { backend: 'chardev' },
-        { root: pi.root, openTools: () => openGpiodTools(FAKE_TOOLS) },
-      );
+      const backend = await pi.chardevBackend();
       const a = new GpioOutput(backend, 23, false, 'pump');
       outputs.push(a);
       await a.open();
@@ -119,10 +119,7 @@ describe.each(['1.6.3', '2.1.3'])(
 
     it('a slow gpioset (a loaded machine): open() returns only once the line is really held', async () => {
       const pi = trixie(version);
-      const { backend } = await selectGpioBackend(
-        { backend: 'chardev' },
-        { root: pi.root, openTools: () => openGpiodTools(FAKE_TOOLS) },
-      );
+      const backend = await pi.chardevBackend();
       const valve = new GpioOutput(backend, 24, true, 'valve');
       outputs.push(valve);
       process.env.FAKE_GPIOD_START_DELAY_MS = '1500';
@@ -148,10 +145,7 @@ describe('relay switching on libgpiod 2: processes per switch', () => {
     process.env.FAKE_GPIOD_INTERACTIVE = interactive ? '1' : '0';
     const tools = await openGpiodTools(FAKE_TOOLS);
     expect(tools.interactive).toBe(interactive);
-    const { backend } = await selectGpioBackend(
-      { backend: 'chardev' },
-      { root: pi.root, openTools: async () => tools },
-    );
+    const backend = await pi.chardevBackend(tools);
     const pump = new GpioOutput(backend, 22, false, 'pump');
     outputs.push(pump);
     await pump.open();
@@ -183,16 +177,13 @@ describe('relay switching on libgpiod 2: processes per switch', () => {
 
   it('an interactive gpioset that died is replaced by a new one at the wanted level', async () => {
     const pi = trixie('2.1.3');
-    const { backend } = await selectGpioBackend(
-      { backend: 'chardev' },
-      { root: pi.root, openTools: () => openGpiodTools(FAKE_TOOLS) },
-    );
+    const backend = await pi.chardevBackend();
     const valve = new GpioOutput(backend, 5, false, 'valve');
     outputs.push(valve);
     await valve.open();
     const first = pi.state().holders['5']!;
     process.kill(first, 'SIGKILL');
-    await until(() => !isAlive(first));
+    await waitFor(() => !isAlive(first), 10_000, `gpioset ${first} to exit`);
     await valve.write(true);
     expect(pi.state().levels['5']).toBe(true);
     expect(pi.state().holders['5']).not.toBe(first);
@@ -206,15 +197,6 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** Waits for a condition (a process to go), bounded by a generous deadline. */
-async function until(condition: () => boolean, deadlineMs = 10_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${deadlineMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
