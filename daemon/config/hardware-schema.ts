@@ -215,6 +215,12 @@ export const gpioSchema = z.strictObject({
   backend: z._default(z.enum(['auto', 'sysfs', 'chardev']), 'auto'),
   /** chardev: the gpiochip (name like gpiochip0, or its label); default: the SoC's pin controller. */
   chip: z.optional(z.string().check(z.minLength(1))),
+  /**
+   * chardev: how the lines are held. line-server: one python3 process holds them all and reads or writes
+   * on request (no process per switch or sample); gpiod-tools: Debian's gpiod tools, a gpioget per read.
+   * auto: the line server where python3 runs it, else the tools.
+   */
+  chardevVia: z._default(z.enum(['auto', 'line-server', 'gpiod-tools']), 'auto'),
 });
 
 export const hardwareSchema = z.strictObject({

@@ -6,7 +6,9 @@ import { access, constants, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GpioConfig } from '../../daemon/config/hardware-schema.js';
 import { ChardevGpioBackend } from './chardev-backend.js';
-import type { GpiodTools } from './gpiod-tools.js';
+import type { ChipEntry, GpiodTools } from './gpiod-tools.js';
+import type { LineServer } from './line-server.js';
+import { LineServerGpioBackend } from './line-server-backend.js';
 import type { SysfsGpioLib } from './onoff-adapter.js';
 import { SysfsGpioBackend } from './sysfs-backend.js';
 import { describeChips, headerChip, HEADER_PIN_CONTROLLERS, listSysfsChips } from './sysfs-chips.js';
@@ -23,6 +25,8 @@ export interface GpioEnvironment {
   root?: string;
   loadSysfs?: () => Promise<SysfsGpioLib>;
   openTools?: () => Promise<GpiodTools>;
+  /** Starts the GPIO line server for the chips in `devDir` (tests: with the fake chip's preload). */
+  startLineServer?: (devDir: string) => Promise<LineServer>;
 }
 
 const GROUP_HINT = 'run the daemon as a user in the gpio group (sudo adduser USER gpio, then log in again)';
@@ -36,6 +40,9 @@ export async function selectGpioBackend(
   const chardev = await probeChardev(join(root, 'dev'));
   const loadSysfs = env.loadSysfs ?? (async () => (await import('./onoff-adapter.js')).loadOnoff());
   const openTools = env.openTools ?? (async () => (await import('./gpiod-tools.js')).openGpiodTools());
+  const startLineServer =
+    env.startLineServer ??
+    (async (devDir: string) => (await import('./line-server.js')).LineServer.start({ devDir }));
 
   const useSysfs = async (why: string): Promise<GpioSelection> => {
     if (!sysfs.ok) throw new GpioError(sysfs.problem);
@@ -44,20 +51,22 @@ export async function selectGpioBackend(
   };
   const useChardev = async (why: string): Promise<GpioSelection> => {
     if (!chardev.ok) throw new GpioError(chardev.problem);
-    const tools = await openTools();
-    const chips = await tools.detect();
-    const chip = config.chip
-      ? chips.find((c) => c.name === config.chip || c.label === config.chip)
-      : HEADER_PIN_CONTROLLERS.map((l) => chips.find((c) => c.label === l)).find((c) => c !== undefined);
-    if (!chip) {
-      throw new GpioError(
-        `no gpiochip ${config.chip ? `"${config.chip}" (hardware.gpio.chip)` : `labelled ${HEADER_PIN_CONTROLLERS.join(' / ')}`}; ` +
-          `gpiodetect lists: ${chips.map((c) => `${c.name} [${c.label}]`).join(', ') || 'nothing'}`,
-      );
+    let noServer = '';
+    if (config.chardevVia !== 'gpiod-tools') {
+      const served = await serveChip(config.chip, () => startLineServer(join(root, 'dev')));
+      if (!(served instanceof Error))
+        return {
+          backend: served.backend,
+          reason: `${why}; ${served.chip} via the GPIO line server (python3)`,
+        };
+      if (config.chardevVia === 'line-server') throw served;
+      noServer = ` (no line server: ${served.message})`;
     }
+    const tools = await openTools();
+    const chip = pickChip(config.chip, await tools.detect(), '');
     return {
       backend: new ChardevGpioBackend(tools, chip),
-      reason: `${why}; ${chip.name} [${chip.label}] via gpiod tools ${tools.version}`,
+      reason: `${why}; ${chip.name} [${chip.label}] via gpiod tools ${tools.version}${noServer}`,
     };
   };
 
@@ -71,6 +80,35 @@ export async function selectGpioBackend(
       if (chardev.ok) return useChardev('auto: no usable sysfs GPIO, the kernel offers the character device');
       throw new GpioError(`no usable GPIO backend: sysfs: ${sysfs.problem}; chardev: ${chardev.problem}`);
   }
+}
+
+/** The line server on the wanted chip, or why not (a server that has no such chip is ended). */
+async function serveChip(
+  wanted: string | undefined,
+  start: () => Promise<LineServer>,
+): Promise<{ backend: LineServerGpioBackend; chip: string } | Error> {
+  let server: LineServer | undefined;
+  try {
+    server = await start();
+    const chip = pickChip(wanted, server.chips, server.problems.join('; '));
+    return { backend: new LineServerGpioBackend(server, start, chip), chip: `${chip.name} [${chip.label}]` };
+  } catch (err) {
+    await server?.close();
+    return err as Error;
+  }
+}
+
+/** The configured chip (name or label), else the SoC's pin controller; the error lists what there is. */
+function pickChip(wanted: string | undefined, chips: ChipEntry[], problems: string): ChipEntry {
+  const chip = wanted
+    ? chips.find((c) => c.name === wanted || c.label === wanted)
+    : HEADER_PIN_CONTROLLERS.map((l) => chips.find((c) => c.label === l)).find((c) => c !== undefined);
+  if (chip) return chip;
+  const listed = chips.map((c) => `${c.name} [${c.label}]`).join(', ') || 'nothing';
+  throw new GpioError(
+    `no gpiochip ${wanted ? `"${wanted}" (hardware.gpio.chip)` : `labelled ${HEADER_PIN_CONTROLLERS.join(' / ')}`}; ` +
+      `found: ${listed}${problems ? `; unusable: ${problems}` : ''}`,
+  );
 }
 
 type Probe<T> = ({ ok: true } & T) | { ok: false; problem: string };

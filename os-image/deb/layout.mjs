@@ -14,6 +14,8 @@ export const PREFIX = 'opt/smart-tank';
 export const PROGRAM = [
   { from: 'dist', to: `${PREFIX}/dist` },
   { from: 'hardware', to: `${PREFIX}/hardware` },
+  // The GPIO line server: run by python3 from the bundle's drivers/gpio/line-server.ts (dist/).
+  { from: 'drivers/gpio/line-server.py', to: `${PREFIX}/drivers/gpio/line-server.py` },
   { from: 'flows', to: `${PREFIX}/flows` },
   { from: 'README.md', to: `${PREFIX}/README.md` },
   { from: 'daemon/config/example.yaml', to: `${PREFIX}/examples/config.yaml` },
@@ -66,7 +68,8 @@ export const DEPENDS = [
  * openvpn: only for an imported .ovpn profile; gpiod: GPIO through the character device (Trixie, Pi 5);
  * fail2ban: the lockout of repeated failed Mosquitto logins (the broker has none of its own).
  */
-export const RECOMMENDS = ['openvpn', 'gpiod', 'fail2ban'];
+// python3 runs the GPIO line server on Trixie and the Pi 5 (no process per GPIO read); gpiod is its fallback.
+export const RECOMMENDS = ['openvpn', 'python3', 'gpiod', 'fail2ban'];
 /**
  * What dpkg-shlibdeps computed for this package's binaries (node, the addons) built on Debian 12, per
  * architecture: used when the build cannot run dpkg-shlibdeps itself (another architecture than the

@@ -504,7 +504,7 @@ const benches = {
       data.runs
         .map(
           (r) =>
-            `  ${r.label}: ${r.processesPerSample} processes per probe sample (${r.processesPerMinute} a minute), ${r.cpuMsPerSample} ms CPU per sample with the fake tools`,
+            `  ${r.label}: ${r.processesPerSample} processes per probe sample (${r.processesPerMinute} a minute), ${r.cpuMsPerSample} ms CPU per sample${r.serverRssMb === undefined ? ' with the fake tools' : `, server RSS ${r.serverRssMb} MB, PSS ${r.serverPssMb} MB`}`,
         )
         .join('\n'),
     );

@@ -192,16 +192,16 @@ const ROWS = {
     ];
   },
   gpio: (r) => {
-    const [v1, v2, v2i] = r.runs;
+    const [server, v1, v2, v2i] = r.runs;
     const perMin = (x) => `${fmt(x.processesPerSample, 1)} per sample (${x.processesPerMinute} a minute)`;
     return [
       {
         measure: 'GPIO chardev: processes per probe sample (3 electrodes, excitation, reversal)',
-        figure: `libgpiod 2 with gpioset -i: ${perMin(v2i)}; ${fmt(v2i.cpuMsPerSample, 0)} ms CPU per sample`,
-        reference: `libgpiod 1.6: ${perMin(v1)}; 2 without -i: ${perMin(v2)}`,
-        ratio: `×${fmt(v2i.processesPerSample / v1.processesPerSample, 2)}`,
+        figure: `line server: ${perMin(server)}; ${fmt(server.cpuMsPerSample, 1)} ms CPU per sample (server and daemon); server RSS ${fmt(server.serverRssMb, 1)} MB (PSS ${fmt(server.serverPssMb, 1)})`,
+        reference: `gpiod tools: libgpiod 2 with gpioset -i ${perMin(v2i)}, ${fmt(v2i.cpuMsPerSample, 0)} ms CPU; 2 without -i ${perMin(v2)}; 1.6 ${perMin(v1)}`,
+        ratio: `${server.processesPerMinute} vs ${v2i.processesPerMinute} a minute`,
         goal: '0 a minute at steady state on libgpiod 2',
-        how: `${v2i.samples} samples each through the fake gpiod tools (real processes, each a node start: CPU scales with the count, not a Pi's figure); ${r.samplesPerMinute} samples a minute`,
+        how: `${server.samples} samples each: the line server against the fake gpiochip (ioctl level); the tools are fake ones (real processes, each a node start: their CPU scales with the count, not a Pi's figure); ${r.samplesPerMinute} samples a minute`,
       },
     ];
   },

@@ -112,7 +112,9 @@ describe('the Debian package', () => {
     const depends = field(v1.deb, 'Depends').split(/,\s*/);
     for (const d of ['mosquitto', 'wireguard-tools', 'nftables', 'tzdata', 'adduser', 'libc6', 'libstdc++6'])
       expect(depends.some((x) => x.split(' ')[0] === d)).toBe(true);
-    expect(field(v1.deb, 'Recommends').split(/,\s*/)).toEqual(expect.arrayContaining(['openvpn', 'gpiod']));
+    expect(field(v1.deb, 'Recommends').split(/,\s*/)).toEqual(
+      expect.arrayContaining(['openvpn', 'python3', 'gpiod']),
+    );
     expect(Number(field(v1.deb, 'Installed-Size'))).toBe(v1.installedKiB);
     // A newer build compares as newer to dpkg.
     expect(spawnSync('dpkg', ['--compare-versions', newer, 'gt', pkg.version]).status).toBe(0);
@@ -141,6 +143,7 @@ describe('the Debian package', () => {
     expectMode('/opt/smart-tank/node/bin/node', '-rwxr-xr-x');
     expectMode('/opt/smart-tank/dist/daemon/cli/smart-tank.js', '-rw-r--r--');
     expectMode('/opt/smart-tank/hardware/profiles/waveshare-rpi-relay-board.yaml', '-rw-r--r--');
+    expectMode('/opt/smart-tank/drivers/gpio/line-server.py', '-rw-r--r--');
     for (const unit of ['smart-tank', 'smart-tank-vpn', 'smart-tank-firstboot', 'smart-tank-firewall'])
       expectMode(`/usr/lib/systemd/system/${unit}.service`, '-rw-r--r--');
     const conffiles = spawnSync('dpkg-deb', ['--info', v1.deb, 'conffiles'], { encoding: 'utf8' })

@@ -33,6 +33,12 @@ const REQUIRED = [
   ['rabbitmq-server', 'rabbitmq-server', '/usr/lib/rabbitmq/bin/rabbitmq-server'],
   ['epmd', 'erlang-base', '/usr/bin/epmd'],
   ['prlimit', 'util-linux', '/usr/bin/prlimit'],
+  // The GPIO line server runs under Debian's python3 (a Pi's); its fake gpiochip is an LD_PRELOAD library
+  // built against the kernel's <linux/gpio.h> (test/fakes/gpiochip/).
+  ['/usr/bin/python3', 'python3', '/usr/bin/python3'],
+  ['gcc', 'gcc'],
+  ['/usr/include/stdio.h', 'libc6-dev', '/usr/include/stdio.h'],
+  ['/usr/include/linux/gpio.h', 'linux-libc-dev', '/usr/include/linux/gpio.h'],
   // gateway.timezone is read from the tz database's files (daemon/time-zone.ts): no command, only files.
   ['/usr/share/zoneinfo', 'tzdata', '/usr/share/zoneinfo/Europe/Paris'],
 ];

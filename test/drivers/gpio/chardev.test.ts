@@ -31,7 +31,7 @@ function trixie(version: string) {
     chardevBackend: async (tools?: GpiodTools) =>
       (
         await selectGpioBackend(
-          { backend: 'chardev' },
+          { backend: 'chardev', chardevVia: 'gpiod-tools' },
           { root, openTools: async () => tools ?? openGpiodTools(FAKE_TOOLS) },
         )
       ).backend,
@@ -65,7 +65,7 @@ describe.each(['1.6.3', '2.1.3'])(
     it('auto-selects the character device when sysfs GPIO is gone, finding the header chip by label', async () => {
       const pi = trixie(version);
       const sel = await selectGpioBackend(
-        { backend: 'auto' },
+        { backend: 'auto', chardevVia: 'gpiod-tools' },
         { root: pi.root, openTools: () => openGpiodTools(FAKE_TOOLS) },
       );
       expect(sel.backend.kind).toBe('chardev');
@@ -205,7 +205,7 @@ describe('chardev errors name the fix', () => {
     const pi = trixie('2.1.3');
     await expect(
       selectGpioBackend(
-        { backend: 'chardev' },
+        { backend: 'chardev', chardevVia: 'gpiod-tools' },
         { root: pi.root, openTools: () => openGpiodTools('/nonexistent/bin') },
       ),
     ).rejects.toThrow(/gpioset not found: install the gpiod tools \(sudo apt install gpiod\)/);
@@ -213,7 +213,7 @@ describe('chardev errors name the fix', () => {
 
   it('neither backend: says what is missing for each', async () => {
     const root = mkdtempSync(join(tmpdir(), 'not-a-pi-'));
-    await expect(selectGpioBackend({ backend: 'auto' }, { root })).rejects.toThrow(
+    await expect(selectGpioBackend({ backend: 'auto', chardevVia: 'gpiod-tools' }, { root })).rejects.toThrow(
       /no usable GPIO backend: sysfs: .*does not exist.*; chardev: no .*gpiochip\* \(is this a Raspberry Pi\?\)/,
     );
   });

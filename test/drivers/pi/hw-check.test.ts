@@ -76,7 +76,11 @@ describe('smart-tank hw check on a Pi (chardev via fake gpiod tools, fake I2C bu
       configFile,
       stringify({
         gateway: { id: 'gw', timezone: 'UTC', stateDir: dir },
-        hardware: { backend: 'pi', profile: 'waveshare-rpi-relay-board' },
+        hardware: {
+          backend: 'pi',
+          profile: 'waveshare-rpi-relay-board',
+          gpio: { chardevVia: 'gpiod-tools' },
+        },
         tanks: [
           {
             id: 'house',

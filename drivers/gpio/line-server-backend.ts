@@ -1,0 +1,103 @@
+// GPIO through the character device with the line server (line-server.ts): one python3 process holds
+// every output and input line of the daemon and reads or writes them on request, so a relay switch or a
+// probe sample starts no process. Offsets on the header's chip are the BCM numbers. When the server has
+// gone (killed, crashed), the next call starts a new one and requests the line again at the level the
+// daemon wants; Raspberry Pi kernels keep an output's level while no one holds it, so a relay does not
+// drop in between.
+
+import type { ChipEntry } from './gpiod-tools.js';
+import type { LineServer } from './line-server.js';
+import { GpioError, type Bias, type GpioBackend, type InputLines, type OutputLine } from './types.js';
+
+/** A request on one server: its handle is void once that server has gone. */
+interface Held {
+  server: LineServer;
+  handle: number;
+}
+
+export class LineServerGpioBackend implements GpioBackend {
+  readonly kind = 'chardev';
+  private starting: Promise<LineServer> | undefined;
+
+  constructor(
+    private server: LineServer,
+    private readonly startServer: () => Promise<LineServer>,
+    private readonly chip: ChipEntry,
+  ) {}
+
+  lineName(pin: number): string {
+    return `GPIO${pin} (${this.chip.name} line ${pin})`;
+  }
+
+  async openOutput(pin: number, initialHigh: boolean): Promise<OutputLine> {
+    this.check(pin);
+    let held: Held | undefined = await this.hold([pin], 'output', [initialHigh], 'as-is');
+    return {
+      set: async (high) => {
+        if (!held || !held.server.alive) {
+          held = await this.hold([pin], 'output', [high], 'as-is');
+          return;
+        }
+        const [level] = await held.server.set(held.handle, [high]);
+        if (level !== high)
+          throw new GpioError(`${this.lineName(pin)}: set ${high ? 1 : 0} but it reads ${level ? 1 : 0}`);
+      },
+      release: async () => {
+        const h = held;
+        held = undefined;
+        if (h?.server.alive) await h.server.release(h.handle);
+      },
+    };
+  }
+
+  async openInputs(pins: readonly number[], bias: Bias): Promise<InputLines> {
+    for (const pin of pins) this.check(pin);
+    let held: Held | undefined = await this.hold(pins, 'input', [], bias);
+    return {
+      read: async () => {
+        if (!held || !held.server.alive) held = await this.hold(pins, 'input', [], bias);
+        return held.server.get(held.handle, pins.length);
+      },
+      release: async () => {
+        const h = held;
+        held = undefined;
+        if (h?.server.alive) await h.server.release(h.handle);
+      },
+    };
+  }
+
+  /** Ends the server (tests; the daemon's exit ends it too, by closing its input). */
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  private async hold(
+    pins: readonly number[],
+    direction: 'input' | 'output',
+    values: readonly boolean[],
+    bias: Bias,
+  ): Promise<Held> {
+    const server = await this.liveServer();
+    try {
+      return { server, handle: await server.request(this.chip.name, pins, direction, values, bias) };
+    } catch (err) {
+      const lines = pins.map((p) => this.lineName(p)).join(', ');
+      throw new GpioError(`${lines}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** The running server, or a new one when it has gone (one start at a time). */
+  private async liveServer(): Promise<LineServer> {
+    if (this.server.alive) return this.server;
+    this.starting ??= this.startServer().finally(() => (this.starting = undefined));
+    this.server = await this.starting;
+    return this.server;
+  }
+
+  private check(pin: number): void {
+    if (pin >= this.chip.lines)
+      throw new GpioError(
+        `GPIO${pin} is not on ${this.chip.name} (${this.chip.label}, ${this.chip.lines} lines)`,
+      );
+  }
+}
