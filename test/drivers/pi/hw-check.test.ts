@@ -7,6 +7,8 @@ import type { CliIo } from '../../../daemon/cli/io.js';
 import { hwCheckCommand } from '../../../daemon/cli/hw-check.js';
 import { main } from '../../../daemon/cli/main.js';
 import { openGpiodTools } from '../../../drivers/gpio/gpiod-tools.js';
+import { LineServer } from '../../../drivers/gpio/line-server.js';
+import { fakeGpiochip } from '../../fakes/gpiochip/fake-gpiochip.mjs';
 import { EXAMPLE_CONFIG_FILE } from '../../helpers/config.js';
 import { FakeI2cBus, FakeMaxbotix, FakeTime } from '../../fakes/i2c-chips.js';
 
@@ -154,6 +156,29 @@ describe('smart-tank hw check on a Pi (chardev via fake gpiod tools, fake I2C bu
     };
     expect(state.holders).toEqual({});
     expect(state.levels).toMatchObject({ '26': true, '20': true }); // active-low relays: high = off
+  });
+
+  it('through the GPIO line server (python3) on a fake gpiochip: the backend says so, the devices read', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const config = parse(readFileSync(configFile, 'utf8')) as { hardware: { gpio: { chardevVia: string } } };
+    config.hardware.gpio.chardevVia = 'line-server';
+    writeFileSync(configFile, stringify(config));
+    const chip = fakeGpiochip(dir);
+    const startLineServer = (devDir: string) =>
+      LineServer.start({ devDir, python: '/usr/bin/python3', env: { ...process.env, ...chip.env } });
+    const { cli, out } = io();
+    const pi = { ...deps(true).pi, startLineServer };
+    expect(await hwCheckCommand(['--config', configFile], cli, { pi })).toBe(0);
+    expect(out[0]).toMatch(
+      /^GPIO backend: chardev \(auto: no usable sysfs GPIO.*gpiochip0 \[pinctrl-bcm2711\] via the GPIO line server \(python3\)\)/,
+    );
+    expect(out.join('\n')).toMatch(
+      /house\/probes\s+chardev\s+GPIO bottom:17 top:27 exc:5\s+ok\s+bottom=dry top=dry/,
+    );
+    // The relays were driven off (active-low: high) and given back.
+    expect(chip.line(26)).toMatchObject({ high: true, holder: 0 });
+    expect(chip.line(20)).toMatchObject({ high: true, holder: 0 });
   });
 
   it('no GPIO at all: one FAIL row naming what is missing, exit 1', async () => {

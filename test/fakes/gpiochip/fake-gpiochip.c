@@ -4,7 +4,7 @@
 // <linux/gpio.h>, so the struct layouts and ioctl numbers are the kernel's, not a guess. The daemon's
 // Python helper runs unchanged on top of it on a machine with no GPIO chip.
 //
-// Line state lives in $FAKE_GPIOCHIP_STATE, shared with the Node test process (fake-gpiochip.ts): one
+// Line state lives in $FAKE_GPIOCHIP_STATE, shared with the Node test process (fake-gpiochip.mjs): one
 // 64-byte row per line, "L PPPPPPPPPP FFFFFFFF consumer<spaces>\n" (level, holder pid, flags in hex,
 // consumer). Every operation opens the file afresh, takes flock(LOCK_EX), reads it, pwrites back only the
 // fields it changed (the level byte, or bytes 1..63) and closes it. Node cannot flock, so it writes in
