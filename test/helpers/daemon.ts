@@ -191,3 +191,13 @@ export async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, 
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** Whether process `pid` still exists (signal 0 checks without signalling). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -6,7 +6,7 @@ import { openGpiodTools, type GpiodTools } from '../../../drivers/gpio/gpiod-too
 import { GpioInput } from '../../../drivers/gpio/input.js';
 import { GpioOutput } from '../../../drivers/gpio/output.js';
 import { selectGpioBackend } from '../../../drivers/gpio/select.js';
-import { waitFor } from '../../helpers/daemon.js';
+import { isAlive, waitFor } from '../../helpers/daemon.js';
 
 const FAKE_TOOLS = new URL('../../fakes/gpiod/', import.meta.url).pathname;
 
@@ -190,15 +190,6 @@ describe('relay switching on libgpiod 2: processes per switch', () => {
     expect(pi.starts('gpioset')).toBe(2);
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('chardev errors name the fix', () => {
   it('missing tools: install gpiod', async () => {

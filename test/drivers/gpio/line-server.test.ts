@@ -15,7 +15,7 @@ import { openGpiodTools } from '../../../drivers/gpio/gpiod-tools.js';
 import { ConductionProbeArray } from '../../../drivers/probes/conduction.js';
 import type { GpioConfig } from '../../../daemon/config/hardware-schema.js';
 import { buildFakeGpiochip, fakeGpiochip, LINE_FLAG } from '../../fakes/gpiochip/fake-gpiochip.mjs';
-import { waitFor } from '../../helpers/daemon.js';
+import { isAlive, waitFor } from '../../helpers/daemon.js';
 
 /** Debian's interpreter, the one a Raspberry Pi OS image runs (npm test's setup installs it). */
 const PYTHON = '/usr/bin/python3';
@@ -252,12 +252,3 @@ describe('choosing between the line server and the gpiod tools', () => {
     ).rejects.toThrow(/\/nonexistent\/python3 not found/);
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
