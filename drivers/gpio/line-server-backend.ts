@@ -23,6 +23,8 @@ export class LineServerGpioBackend implements GpioBackend {
     private server: LineServer,
     private readonly startServer: () => Promise<LineServer>,
     private readonly chip: ChipEntry,
+    /** Told when a server that had gone is replaced, with how it ended (the daemon logs it). */
+    private readonly onRestart: (exited: string) => void = () => {},
   ) {}
 
   lineName(pin: number): string {
@@ -89,7 +91,12 @@ export class LineServerGpioBackend implements GpioBackend {
   /** The running server, or a new one when it has gone (one start at a time). */
   private async liveServer(): Promise<LineServer> {
     if (this.server.alive) return this.server;
-    this.starting ??= this.startServer().finally(() => (this.starting = undefined));
+    this.starting ??= this.startServer()
+      .then((server) => {
+        this.onRestart(this.server.exitReason ?? 'gone');
+        return server;
+      })
+      .finally(() => (this.starting = undefined));
     this.server = await this.starting;
     return this.server;
   }

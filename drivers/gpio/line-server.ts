@@ -102,6 +102,11 @@ export class LineServer {
     return this.exited === undefined;
   }
 
+  /** How the server ended ("exited (SIGKILL)", with its last stderr), undefined while it runs. */
+  get exitReason(): string | undefined {
+    return this.exited;
+  }
+
   /** The server's process (the bench reads its CPU; a test kills it). */
   get pid(): number | undefined {
     return this.child.pid;

@@ -27,6 +27,8 @@ export interface GpioEnvironment {
   openTools?: () => Promise<GpiodTools>;
   /** Starts the GPIO line server for the chips in `devDir` (tests: with the fake chip's preload). */
   startLineServer?: (devDir: string) => Promise<LineServer>;
+  /** Told when the line server had gone and a new one took its lines over (how the old one ended). */
+  onLineServerRestart?: (exited: string) => void;
 }
 
 const GROUP_HINT = 'run the daemon as a user in the gpio group (sudo adduser USER gpio, then log in again)';
@@ -53,7 +55,11 @@ export async function selectGpioBackend(
     if (!chardev.ok) throw new GpioError(chardev.problem);
     let noServer = '';
     if (config.chardevVia !== 'gpiod-tools') {
-      const served = await serveChip(config.chip, () => startLineServer(join(root, 'dev')));
+      const served = await serveChip(
+        config.chip,
+        () => startLineServer(join(root, 'dev')),
+        env.onLineServerRestart,
+      );
       if (!(served instanceof Error))
         return {
           backend: served.backend,
@@ -86,12 +92,14 @@ export async function selectGpioBackend(
 async function serveChip(
   wanted: string | undefined,
   start: () => Promise<LineServer>,
+  onRestart: ((exited: string) => void) | undefined,
 ): Promise<{ backend: LineServerGpioBackend; chip: string } | Error> {
   let server: LineServer | undefined;
   try {
     server = await start();
     const chip = pickChip(wanted, server.chips, server.problems.join('; '));
-    return { backend: new LineServerGpioBackend(server, start, chip), chip: `${chip.name} [${chip.label}]` };
+    const backend = new LineServerGpioBackend(server, start, chip, onRestart);
+    return { backend, chip: `${chip.name} [${chip.label}]` };
   } catch (err) {
     await server?.close();
     return err as Error;

@@ -41,7 +41,10 @@ export async function buildPiHardware(
   log: Logger,
   env: PiEnvironment = {},
 ): Promise<PiHardware> {
-  const gpio = await selectGpioBackend(config.hardware.gpio, env);
+  const gpio = await selectGpioBackend(config.hardware.gpio, {
+    onLineServerRestart: (exited) => log.warn('gpio line server restarted', { exited }),
+    ...env,
+  });
   log.info('gpio backend selected', { backend: gpio.backend.kind, reason: gpio.reason });
   const sleep = env.sleep ?? realSleep;
   const pool = new I2cBusPool(

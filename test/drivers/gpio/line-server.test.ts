@@ -33,9 +33,13 @@ function trixie(opts: { label?: string } = {}) {
   const chip = fakeGpiochip(root, opts);
   const startLineServer = (devDir: string) =>
     LineServer.start({ devDir, python: PYTHON, env: { ...process.env, ...chip.env } });
+  const restarts: string[] = [];
   const select = (config: Partial<GpioConfig> = {}) =>
-    selectGpioBackend({ backend: 'auto', chardevVia: 'auto', ...config }, { root, startLineServer });
-  return { root, chip, startLineServer, select };
+    selectGpioBackend(
+      { backend: 'auto', chardevVia: 'auto', ...config },
+      { root, startLineServer, onLineServerRestart: (exited) => restarts.push(exited) },
+    );
+  return { root, chip, startLineServer, select, restarts };
 }
 
 const backends: LineServerGpioBackend[] = [];
@@ -180,6 +184,7 @@ describe('GPIO through the line server (python3, fake gpiochip at the ioctl leve
     expect(await inputs.read()).toEqual([true]); // the inputs re-requested on the new server
     expect(pi.chip.line(6).holder).toBe(second);
     expect(pi.chip.starts()).toBe(2);
+    expect(pi.restarts).toEqual(['exited (SIGKILL)']); // the daemon logs it: gpio line server restarted
     expect(pi.chip.log()).toEqual(['5=1']); // off from the first request (already low), then on once
   });
 
