@@ -1,9 +1,9 @@
 // GPIO through the character device with the line server (line-server.ts): one python3 process holds
 // every output and input line of the daemon and reads or writes them on request, so a relay switch or a
 // probe sample starts no process. Offsets on the header's chip are the BCM numbers. When the server has
-// gone (killed, crashed), the next call starts a new one and requests the line again at the level the
-// daemon wants; Raspberry Pi kernels keep an output's level while no one holds it, so a relay does not
-// drop in between.
+// gone (killed, crashed), the next call (a probe read, at the latest within a sample interval) starts a
+// new one, which requests every open output again at its level; Raspberry Pi kernels keep an output's
+// level while no one holds it, so a relay does not drop in between.
 
 import type { ChipEntry } from './gpiod-tools.js';
 import type { LineServer } from './line-server.js';
@@ -18,6 +18,8 @@ interface Held {
 export class LineServerGpioBackend implements GpioBackend {
   readonly kind = 'chardev';
   private starting: Promise<LineServer> | undefined;
+  /** Requests each open output again on a new server (see openOutput). */
+  private readonly openOutputs = new Set<() => Promise<void>>();
 
   constructor(
     private server: LineServer,
@@ -33,18 +35,28 @@ export class LineServerGpioBackend implements GpioBackend {
 
   async openOutput(pin: number, initialHigh: boolean): Promise<OutputLine> {
     this.check(pin);
-    let held: Held | undefined = await this.hold([pin], 'output', [initialHigh], 'as-is');
+    let level = initialHigh;
+    let held: Held | undefined = await this.hold([pin], 'output', [level], 'as-is');
+    // After a restart every open output is requested again at once, at its level: no line stays unheld
+    // (where another program could take it) until its next change.
+    const holdAgain = async () => {
+      held = await this.hold([pin], 'output', [level], 'as-is');
+    };
+    this.openOutputs.add(holdAgain);
     return {
       set: async (high) => {
         if (!held || !held.server.alive) {
-          held = await this.hold([pin], 'output', [high], 'as-is');
+          level = high;
+          await holdAgain();
           return;
         }
-        const [level] = await held.server.set(held.handle, [high]);
-        if (level !== high)
-          throw new GpioError(`${this.lineName(pin)}: set ${high ? 1 : 0} but it reads ${level ? 1 : 0}`);
+        const [readBack] = await held.server.set(held.handle, [high]);
+        if (readBack !== high)
+          throw new GpioError(`${this.lineName(pin)}: set ${high ? 1 : 0} but it reads ${readBack ? 1 : 0}`);
+        level = high;
       },
       release: async () => {
+        this.openOutputs.delete(holdAgain);
         const h = held;
         held = undefined;
         if (h?.server.alive) await h.server.release(h.handle);
@@ -88,16 +100,19 @@ export class LineServerGpioBackend implements GpioBackend {
     }
   }
 
-  /** The running server, or a new one when it has gone (one start at a time). */
+  /** The running server, or a new one when it has gone (one start at a time), holding the outputs again. */
   private async liveServer(): Promise<LineServer> {
     if (this.server.alive) return this.server;
-    this.starting ??= this.startServer()
-      .then((server) => {
-        this.onRestart(this.server.exitReason ?? 'gone');
-        return server;
-      })
-      .finally(() => (this.starting = undefined));
-    this.server = await this.starting;
+    this.starting ??= this.restart().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async restart(): Promise<LineServer> {
+    const exited = this.server.exitReason ?? 'gone';
+    this.server = await this.startServer();
+    this.onRestart(exited);
+    // One that fails here is tried again at its next set (and its error is the caller's then).
+    for (const holdAgain of this.openOutputs) await holdAgain().catch(() => undefined);
     return this.server;
   }
 

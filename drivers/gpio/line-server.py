@@ -174,7 +174,8 @@ class Server:
     def request(self, msg):
         chip, offsets = str(msg["chip"]), [int(o) for o in msg["offsets"]]
         direction, bias = msg["direction"], msg.get("bias", "as-is")
-        if not 1 <= len(offsets) <= LINES_MAX or bias not in BIAS_FLAGS or direction not in ("input", "output"):
+        bad = not 1 <= len(offsets) <= LINES_MAX or bias not in BIAS_FLAGS
+        if bad or direction not in ("input", "output"):
             raise Refused("EINVAL", f"bad request: {len(offsets)} lines, {direction!r}, bias {bias!r}")
         output = direction == "output"
         values = [bool(v) for v in msg.get("values", [])] if output else []

@@ -167,25 +167,32 @@ describe('GPIO through the line server (python3, fake gpiochip at the ioctl leve
     );
   });
 
-  it('a server that died is replaced at the next write, the output requested again at the wanted level', async () => {
+  it('a server that died is replaced at the next call, and every open output is held again at its level', async () => {
     const pi = trixie();
     const backend = await lineServerBackend(pi);
     const valve = new GpioOutput(backend, 5, false, 'valve');
+    const pump = new GpioOutput(backend, 7, false, 'pump');
     await valve.open();
+    await pump.open();
+    await pump.write(true);
     const inputs = await backend.openInputs([6], 'pull-up');
     const first = pi.chip.line(5).holder;
     process.kill(first, 'SIGKILL');
     await waitFor(() => !isAlive(first), EXIT_DEADLINE_MS, `line server ${first} to exit`);
-    await valve.write(true);
-    expect(pi.chip.line(5)).toMatchObject({ high: true });
-    const second = pi.chip.line(5).holder;
-    expect(second).not.toBe(first);
+    // A probe read is the next call: it starts the new server, which takes both outputs back at once.
     pi.chip.setInput(6, true);
-    expect(await inputs.read()).toEqual([true]); // the inputs re-requested on the new server
-    expect(pi.chip.line(6).holder).toBe(second);
+    expect(await inputs.read()).toEqual([true]);
+    const second = pi.chip.line(6).holder;
+    expect(second).not.toBe(first);
+    expect(pi.chip.line(5)).toMatchObject({ high: false, holder: second });
+    expect(pi.chip.line(7)).toMatchObject({ high: true, holder: second });
+    await valve.write(true);
+    expect(pi.chip.line(5)).toMatchObject({ high: true, holder: second });
     expect(pi.chip.starts()).toBe(2);
     expect(pi.restarts).toEqual(['exited (SIGKILL)']); // the daemon logs it: gpio line server restarted
-    expect(pi.chip.log()).toEqual(['5=1']); // off from the first request (already low), then on once
+    expect(pi.chip.log()).toEqual(['7=1', '5=1']); // no glitch: each output came back at its own level
+    await pump.close();
+    await valve.close();
   });
 
   it('the server refuses what the kernel would and says so; it goes on serving', async () => {
