@@ -8,7 +8,7 @@
 #   --deb FILE       the package (default: the newest smart-tank_*_<arch>.deb beside this script)
 #   --bundle DIR     the device bundle from `smart-tank provision bundle` (default: the one on the boot
 #                    partition, /boot/firmware/smart-tank, which is then removed as first boot would)
-#   --no-recommends  without openvpn, gpiod and fail2ban
+#   --no-recommends  without openvpn, python3, gpiod and fail2ban
 #   --no-apt-update  use the package lists as they are (an offline machine with the dependencies present)
 set -eu
 
@@ -52,7 +52,7 @@ DEB_ARCH=$(dpkg-deb --field "$DEB" Architecture)
 [ "$DEB_ARCH" = "$ARCH" ] || die "$DEB is for $DEB_ARCH, this machine is $ARCH"
 
 # 1. The package and its dependencies (Mosquitto, WireGuard tools, nftables; by default also the
-#    recommended openvpn, gpiod and fail2ban). The same version installed already: left as it is.
+#    recommended openvpn, python3, gpiod and fail2ban). The same version installed already: left as it is.
 INSTALLED=$(dpkg-query --show --showformat='${Version} ${db:Status-Abbrev}' smart-tank 2>/dev/null || true)
 if [ "$INSTALLED" = "$DEB_VERSION ii " ]; then
     say "smart-tank $DEB_VERSION is installed already"
