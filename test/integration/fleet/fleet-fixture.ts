@@ -40,6 +40,12 @@ export function operatorPassword(fleet: { site: TestSite }, name: string): strin
 }
 export const PREFIX = 'smart-tank';
 /** Bridges reconnect within their restart_timeout; the generated backoffs are shortened here. */
+/**
+ * From the fleet service's start to its first session on the central RabbitMQ cluster. Seconds on a quiet
+ * machine; RabbitMQ 3.10's MQTT plugin answers "Server unavailable" until its client-id tracking (a Ra
+ * cluster) has a leader, which three nodes sharing two loaded cores took over 30 s to elect in one CI run.
+ */
+const CENTRAL_CONNECT_TIMEOUT_MS = 120_000;
 const GATEWAY_RESTART_TIMEOUT = 'restart_timeout 1 2';
 const HUB_RESTART_TIMEOUT = 'restart_timeout 1 2';
 
@@ -236,7 +242,11 @@ export async function startFleetService(
     'fleet service started',
   );
   const url = (started.web as string[])[0]!;
-  await child.waitForLog((l) => l.msg === 'central broker connected', 30_000, 'central broker connected');
+  await child.waitForLog(
+    (l) => l.msg === 'central broker connected',
+    CENTRAL_CONNECT_TIMEOUT_MS,
+    'central broker connected',
+  );
   return {
     process: child,
     url,
