@@ -5,8 +5,17 @@
 // kernels keep an output's level when its holder lets go, so the relay does not drop between the two
 // processes; config.txt `gpio=` lines cover the time before the daemon. Inputs: one gpioget per sample.
 
-import type { ChipEntry, GpiodTools, HeldLine } from './gpiod-tools.js';
-import { GpioError, type Bias, type GpioBackend, type InputLines, type OutputLine } from './types.js';
+import type { GpiodTools, HeldLine } from './gpiod-tools.js';
+import {
+  checkPinOnChip,
+  chipLineName,
+  GpioError,
+  type Bias,
+  type ChipEntry,
+  type GpioBackend,
+  type InputLines,
+  type OutputLine,
+} from './types.js';
 
 export class ChardevGpioBackend implements GpioBackend {
   readonly kind = 'chardev';
@@ -17,7 +26,7 @@ export class ChardevGpioBackend implements GpioBackend {
   ) {}
 
   lineName(pin: number): string {
-    return `GPIO${pin} (${this.chip.name} line ${pin})`;
+    return chipLineName(this.chip, pin);
   }
 
   async openOutput(pin: number, initialHigh: boolean): Promise<OutputLine> {
@@ -63,9 +72,6 @@ export class ChardevGpioBackend implements GpioBackend {
   }
 
   private check(pin: number): void {
-    if (pin >= this.chip.lines)
-      throw new GpioError(
-        `GPIO${pin} is not on ${this.chip.name} (${this.chip.label}, ${this.chip.lines} lines)`,
-      );
+    checkPinOnChip(this.chip, pin);
   }
 }

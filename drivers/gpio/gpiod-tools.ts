@@ -10,7 +10,7 @@
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { errorCode, GpioError, type Bias } from './types.js';
+import { errorCode, gpiodHint, GpioError, type Bias, type ChipEntry } from './types.js';
 
 /** A gpioget or gpiodetect answers in milliseconds; more means a hung tool or a stuck system. */
 const TOOL_TIMEOUT_MS = 3000;
@@ -24,12 +24,6 @@ const V1_HOLD_POLL_MS = 50;
 /** gpioset releases on SIGTERM at once; after this it is killed. */
 const RELEASE_TIMEOUT_MS = 2000;
 const CONSUMER = 'smart-tank';
-
-export interface ChipEntry {
-  name: string;
-  label: string;
-  lines: number;
-}
 
 export interface HeldLine {
   /** False once the gpioset process has gone (then the line is no longer held). */
@@ -165,15 +159,6 @@ function toolError(file: string, args: string[], err: Error, stderr: string): Gp
   return new GpioError(`${file} ${args.join(' ')}: ${gpiodHint(stderr.trim() || err.message)}`, {
     cause: err,
   });
-}
-
-/** Adds the fix to the tools' own error messages. */
-export function gpiodHint(message: string): string {
-  if (/permission denied/i.test(message))
-    return `${message}: run the daemon as a user in the gpio group (sudo adduser USER gpio)`;
-  if (/busy/i.test(message))
-    return `${message}: the line is held by another program or a kernel driver (see gpioinfo)`;
-  return message;
 }
 
 /** How gpioset shows it holds its line: a banner on stdout (v2), or the line in use while it lives (v1). */

@@ -5,9 +5,17 @@
 // new one, which requests every open output again at its level; Raspberry Pi kernels keep an output's
 // level while no one holds it, so a relay does not drop in between.
 
-import type { ChipEntry } from './gpiod-tools.js';
 import type { LineServer } from './line-server.js';
-import { GpioError, type Bias, type GpioBackend, type InputLines, type OutputLine } from './types.js';
+import {
+  checkPinOnChip,
+  chipLineName,
+  GpioError,
+  type Bias,
+  type ChipEntry,
+  type GpioBackend,
+  type InputLines,
+  type OutputLine,
+} from './types.js';
 
 /** A request on one server: its handle is void once that server has gone. */
 interface Held {
@@ -30,7 +38,7 @@ export class LineServerGpioBackend implements GpioBackend {
   ) {}
 
   lineName(pin: number): string {
-    return `GPIO${pin} (${this.chip.name} line ${pin})`;
+    return chipLineName(this.chip, pin);
   }
 
   async openOutput(pin: number, initialHigh: boolean): Promise<OutputLine> {
@@ -117,9 +125,6 @@ export class LineServerGpioBackend implements GpioBackend {
   }
 
   private check(pin: number): void {
-    if (pin >= this.chip.lines)
-      throw new GpioError(
-        `GPIO${pin} is not on ${this.chip.name} (${this.chip.label}, ${this.chip.lines} lines)`,
-      );
+    checkPinOnChip(this.chip, pin);
   }
 }

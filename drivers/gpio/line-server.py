@@ -150,6 +150,12 @@ class Chips:
         return chips
 
 
+def line_bits(values):
+    """A struct gpio_v2_line_values: bit i is line i of the request, the mask covers every line."""
+    bits = sum(1 << i for i, v in enumerate(values) if v)
+    return bits, (1 << len(values)) - 1
+
+
 def request_buffer(offsets, output, values, bias, consumer):
     buf = bytearray(REQUEST_SIZE)
     struct.pack_into(f"={len(offsets)}I", buf, 0, *offsets)
@@ -157,8 +163,7 @@ def request_buffer(offsets, output, values, bias, consumer):
     flags = FLAG_OUTPUT if output else FLAG_INPUT | BIAS_FLAGS[bias]
     struct.pack_into("=Q", buf, REQ_CONFIG, flags)
     if output:
-        bits = sum(1 << i for i, v in enumerate(values) if v)
-        mask = (1 << len(offsets)) - 1
+        bits, mask = line_bits(values)
         struct.pack_into("=I", buf, REQ_CONFIG + CFG_NUM_ATTRS, 1)
         struct.pack_into("=IIQQ", buf, REQ_CONFIG + CFG_ATTRS, ATTR_OUTPUT_VALUES, 0, bits, mask)
     struct.pack_into("=I", buf, REQ_NUM_LINES, len(offsets))
@@ -216,8 +221,7 @@ class Server:
         values = [bool(v) for v in msg["values"]]
         if len(values) != len(offsets):
             raise Refused("EINVAL", "set needs one value per line")
-        bits = sum(1 << i for i, v in enumerate(values) if v)
-        buf = bytearray(struct.pack("=QQ", bits, (1 << len(offsets)) - 1))
+        buf = bytearray(struct.pack("=QQ", *line_bits(values)))
         try:
             fcntl.ioctl(handle, LINE_SET_VALUES, buf, True)
         except OSError as err:

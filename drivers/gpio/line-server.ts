@@ -7,8 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { packageRoot } from '../../daemon/package-root.js';
-import { gpiodHint, type ChipEntry } from './gpiod-tools.js';
-import { GpioError, type Bias } from './types.js';
+import { gpiodHint, GpioError, type Bias, type ChipEntry } from './types.js';
 
 /** python3 starts in ~50 ms on a Pi 4; generous for a Pi Zero at boot, next to the daemon's own start. */
 const START_TIMEOUT_MS = 10_000;

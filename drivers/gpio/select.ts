@@ -6,13 +6,13 @@ import { access, constants, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GpioConfig } from '../../daemon/config/hardware-schema.js';
 import { ChardevGpioBackend } from './chardev-backend.js';
-import type { ChipEntry, GpiodTools } from './gpiod-tools.js';
+import type { GpiodTools } from './gpiod-tools.js';
 import type { LineServer } from './line-server.js';
 import { LineServerGpioBackend } from './line-server-backend.js';
 import type { SysfsGpioLib } from './onoff-adapter.js';
 import { SysfsGpioBackend } from './sysfs-backend.js';
 import { describeChips, headerChip, HEADER_PIN_CONTROLLERS, listSysfsChips } from './sysfs-chips.js';
-import { GpioError, type GpioBackend } from './types.js';
+import { GpioError, type ChipEntry, type GpioBackend } from './types.js';
 
 export interface GpioSelection {
   backend: GpioBackend;

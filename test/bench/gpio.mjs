@@ -10,7 +10,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLK_TCK } from './compare.mjs';
+import { CLK_TCK, procStat } from './compare.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const FAKE_TOOLS = join(root, 'test/fakes/gpiod/');
@@ -108,14 +108,10 @@ function chipPi(fakeGpiochip, LineServer) {
     pid = server.pid;
     return server;
   };
-  const stat = () => {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ');
-  };
   return {
     env: { root: dir, startLineServer },
     starts: () => chip.starts(),
-    serverCpuMs: () => ((Number(stat()[11]) + Number(stat()[12])) * 1000) / CLK_TCK,
+    serverCpuMs: () => procStat(pid).cpuMs,
     // RSS, and the proportional set size (shared pages counted by their share).
     serverMemKb: () => {
       const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
